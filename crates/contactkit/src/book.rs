@@ -1,0 +1,697 @@
+//! [`Book`]: the one handle every front (Rust, C, Python, the CLI) works through.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{Actor, Origin};
+use crate::contact::{
+    Contact, ContactId, ContactPatch, EmailPoint, NewContact, PhonePoint, PointInput, Source, valid_attribute,
+    valid_label, valid_name,
+};
+use crate::email::Email;
+use crate::error::{Error, Field, Result};
+use crate::fold::fold;
+use crate::phone::{Phone, PhoneRegion};
+use crate::policy::{Action, is_allowed};
+use crate::store::{ContactRecord, PointKind, PointRecord, Reader, SqliteStore, Store, Writer};
+use crate::tag::{TagCount, TagName, parse_tags};
+
+/// Settings of a book, passed to [`Book::open`].
+///
+/// # Examples
+/// ```
+/// use contactkit::{BookOptions, PhoneRegion};
+/// let options = BookOptions { default_region: PhoneRegion::new("BR")?, ..BookOptions::default() };
+/// assert_eq!(options.default_region.as_str(), "BR");
+/// # Ok::<(), contactkit::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BookOptions {
+    /// The region of phone numbers written without a country code (default `US`).
+    pub default_region: PhoneRegion,
+    /// How long a write waits for another process's lock on the same file (default 5 s).
+    #[serde(with = "millis")]
+    pub busy_timeout: Duration,
+}
+
+impl Default for BookOptions {
+    fn default() -> Self {
+        BookOptions {
+            default_region: PhoneRegion::default(),
+            busy_timeout: SqliteStore::DEFAULT_BUSY_TIMEOUT,
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis().try_into().unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+}
+
+/// A contact book: the contacts, their tags and everything else contactkit keeps.
+///
+/// `Book` is `Send + Sync` and every method takes `&self`: share one with an `Arc` between
+/// threads. Every change is one transaction: it happens whole or not at all.
+///
+/// # Examples
+/// ```
+/// use contactkit::{Actor, Book, BookOptions, NewContact, Role};
+/// let book = Book::open_in_memory(BookOptions::default())?;
+/// let me = Actor::member("u-1", Role::Admin);
+/// let c = book.create(&me, NewContact::new("Marta Nowak").phone("+48 601 234 567").tag("Buyer"))?;
+/// assert_eq!(book.get(c.id)?.tags, vec!["Buyer"]);
+/// book.delete(&me, c.id)?;
+/// assert!(book.get(c.id).is_err());
+/// # Ok::<(), contactkit::Error>(())
+/// ```
+pub struct Book {
+    store: Box<dyn Store>,
+    options: BookOptions,
+}
+
+impl std::fmt::Debug for Book {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Book").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+/// The current time at the precision the book stores (milliseconds).
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+fn at_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
+}
+
+/// The source a new contact gets when the caller names none.
+fn default_source(origin: Origin) -> Source {
+    match origin {
+        Origin::Ui => Source::Referral,
+        Origin::Api | Origin::SyncChatwoot => Source::Api,
+        Origin::Import => Source::Import,
+        Origin::Whatsapp => Source::Whatsapp,
+        Origin::Telegram => Source::Telegram,
+        Origin::WebWidget => Source::WebWidget,
+    }
+}
+
+impl Book {
+    /// Opens (or creates) the book file at `path` on the embedded SQLite backend.
+    ///
+    /// # Errors
+    /// [`Error::SchemaTooNew`] for a file from a newer contactkit (left untouched);
+    /// [`Error::Storage`] when the file cannot be opened.
+    ///
+    /// # Examples
+    /// ```
+    /// let dir = tempfile::tempdir().map_err(|e| contactkit::StorageError::new(e.to_string()))?;
+    /// let book = contactkit::Book::open(dir.path().join("contacts.db"), Default::default())?;
+    /// assert!(book.tags()?.is_empty());
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>, options: BookOptions) -> Result<Book> {
+        let store = SqliteStore::open(path, options.busy_timeout)?;
+        Ok(Book::with_store(Box::new(store), options))
+    }
+
+    /// Opens a private, empty book in memory.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] when SQLite cannot create it.
+    ///
+    /// # Examples
+    /// ```
+    /// let book = contactkit::Book::open_in_memory(Default::default())?;
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn open_in_memory(options: BookOptions) -> Result<Book> {
+        Ok(Book::with_store(Box::new(SqliteStore::open_in_memory()?), options))
+    }
+
+    /// A book over any storage backend.
+    pub fn with_store(store: Box<dyn Store>, options: BookOptions) -> Book {
+        Book { store, options }
+    }
+
+    /// The book's settings.
+    pub fn options(&self) -> &BookOptions {
+        &self.options
+    }
+
+    fn read<T>(&self, body: impl FnOnce(&mut dyn Reader) -> Result<T>) -> Result<T> {
+        let mut body = Some(body);
+        let mut out = None;
+        self.store.read(&mut |reader| {
+            if let Some(body) = body.take() {
+                out = Some(body(reader)?);
+            }
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::Storage(crate::StorageError::new("the store did not run the read")))
+    }
+
+    fn write<T>(&self, body: impl FnOnce(&mut dyn Writer) -> Result<T>) -> Result<T> {
+        let mut body = Some(body);
+        let mut out = None;
+        self.store.write(&mut |writer| {
+            if let Some(body) = body.take() {
+                out = Some(body(writer)?);
+            }
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::Storage(crate::StorageError::new("the store did not run the write")))
+    }
+
+    fn email_record(&self, input: &PointInput) -> Result<PointRecord> {
+        let email = Email::parse(&input.value)?;
+        Ok(PointRecord {
+            key: email.key(),
+            value: email.as_str().to_owned(),
+            original: None,
+            label: valid_label(input.label.as_deref())?,
+        })
+    }
+
+    fn phone_record(&self, input: &PointInput) -> Result<PointRecord> {
+        let phone = Phone::parse(&input.value, self.options.default_region)?;
+        Ok(PointRecord {
+            key: phone.as_str().to_owned(),
+            value: phone.as_str().to_owned(),
+            original: Some(input.value.trim().to_owned()),
+            label: valid_label(input.label.as_deref())?,
+        })
+    }
+
+    fn point_record(&self, kind: PointKind, input: &PointInput) -> Result<PointRecord> {
+        match kind {
+            PointKind::Email => self.email_record(input),
+            PointKind::Phone => self.phone_record(input),
+        }
+    }
+
+    /// Creates a contact.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the field for a bad name, email, phone, tag or attribute;
+    /// [`Error::Duplicate`] when an email or phone already belongs to another contact (nothing
+    /// is written).
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Actor, Book, NewContact, Source};
+    /// let book = Book::open_in_memory(Default::default())?;
+    /// let c = book.create(&Actor::api("crm"), NewContact::new(" Li  Wei ").email("li@example.cn"))?;
+    /// assert_eq!((c.name.as_str(), c.source), ("Li Wei", Source::Api));
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn create(&self, actor: &Actor, new: NewContact) -> Result<Contact> {
+        let name = valid_name(&new.name)?;
+        let mut emails = Vec::new();
+        for input in new.email.iter().map(PointInput::new).chain(new.additional_emails.iter().cloned()) {
+            push_unique(&mut emails, self.email_record(&input)?);
+        }
+        let mut phones = Vec::new();
+        for input in new.phone.iter().map(PointInput::new).chain(new.additional_phones.iter().cloned()) {
+            push_unique(&mut phones, self.phone_record(&input)?);
+        }
+        let tags = parse_tags(&new.tags)?;
+        let mut attributes = crate::contact::Attributes::new();
+        for (key, value) in new.attributes {
+            attributes.insert(valid_attribute(&key, &value)?, value);
+        }
+        let now = now();
+        let record = ContactRecord {
+            name_key: fold(&name),
+            name,
+            source: new.source.unwrap_or_else(|| default_source(actor.origin)),
+            verification: new.verification.unwrap_or_default(),
+            attributes,
+            created_at: new.created_at.map(at_millis).unwrap_or(now),
+            updated_at: now,
+            last_activity_at: new.last_activity_at.map(at_millis),
+        };
+        self.write(|w| {
+            let id = w.insert_contact(&record)?;
+            w.replace_points(id, PointKind::Email, &emails)?;
+            w.replace_points(id, PointKind::Phone, &phones)?;
+            w.link_tags(id, &tags)?;
+            w.contact(id)?.ok_or(Error::NotFound(id))
+        })
+    }
+
+    /// The contact with this id.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when there is none.
+    ///
+    /// # Examples
+    /// ```
+    /// let book = contactkit::Book::open_in_memory(Default::default())?;
+    /// let err = book.get("99".parse()?).unwrap_err();
+    /// assert_eq!(err.kind(), contactkit::ErrorKind::NotFound);
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn get(&self, id: ContactId) -> Result<Contact> {
+        self.read(|r| r.contact(id)?.ok_or(Error::NotFound(id)))
+    }
+
+    /// Applies a partial edit: only the fields set in `patch` change; `updated_at` moves only
+    /// when something did change.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::Invalid`], [`Error::Duplicate`] as for [`Book::create`];
+    /// on any error nothing changes.
+    pub fn update(&self, _actor: &Actor, id: ContactId, patch: ContactPatch) -> Result<Contact> {
+        let name = patch.name.as_deref().map(valid_name).transpose()?;
+        let email = match &patch.email {
+            Some(Some(text)) => Some(Some(self.email_record(&PointInput::new(text.clone()))?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let phone = match &patch.phone {
+            Some(Some(text)) => Some(Some(self.phone_record(&PointInput::new(text.clone()))?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let mut set_attributes = Vec::new();
+        for (key, value) in &patch.set_attributes {
+            set_attributes.push((valid_attribute(key, value)?, value.clone()));
+        }
+        self.write(|w| {
+            let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
+            let mut record = record_of(&before);
+            if let Some(name) = name {
+                record.name_key = fold(&name);
+                record.name = name;
+            }
+            if let Some(source) = patch.source {
+                record.source = source;
+            }
+            if let Some(verification) = patch.verification {
+                record.verification = verification;
+            }
+            for (key, value) in set_attributes {
+                record.attributes.insert(key, value);
+            }
+            for key in &patch.unset_attributes {
+                record.attributes.remove(key.trim());
+            }
+            if let Some(at) = patch.last_activity_at {
+                record.last_activity_at = Some(at_millis(at));
+            }
+            let mut changed = record != record_of(&before);
+            if let Some(primary) = email {
+                let points = with_primary(email_records(&before.emails), primary);
+                if points != email_records(&before.emails) {
+                    w.replace_points(id, PointKind::Email, &points)?;
+                    changed = true;
+                }
+            }
+            if let Some(primary) = phone {
+                let points = with_primary(phone_records(&before.phones), primary);
+                if points != phone_records(&before.phones) {
+                    w.replace_points(id, PointKind::Phone, &points)?;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return Ok(before);
+            }
+            record.updated_at = now();
+            w.update_contact(id, &record)?;
+            w.contact(id)?.ok_or(Error::NotFound(id))
+        })
+    }
+
+    /// Deletes a contact and everything hanging off it, for good.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] unless the actor is an owner, an admin or the system;
+    /// [`Error::NotFound`] when there is no such contact.
+    pub fn delete(&self, actor: &Actor, id: ContactId) -> Result<()> {
+        require(actor, Action::DeleteContact)?;
+        self.write(|w| if w.delete_contact(id)? { Ok(()) } else { Err(Error::NotFound(id)) })
+    }
+
+    /// Adds tags to a contact (tags it already has are left as they are).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a bad tag name; [`Error::NotFound`].
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Actor, Book, NewContact};
+    /// let book = Book::open_in_memory(Default::default())?;
+    /// let a = Actor::api("x");
+    /// let c = book.create(&a, NewContact::new("Ana").tag("Hot"))?;
+    /// let c = book.add_tags(&a, c.id, &[" hot ", "VIP"])?;
+    /// assert_eq!(c.tags, vec!["Hot", "VIP"]);
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn add_tags<S: AsRef<str>>(&self, _actor: &Actor, id: ContactId, tags: &[S]) -> Result<Contact> {
+        let tags = parse_tags(tags)?;
+        self.write(|w| {
+            let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
+            w.link_tags(id, &tags)?;
+            finish_tag_change(w, before)
+        })
+    }
+
+    /// Removes tags from a contact (tags it does not have are ignored).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a bad tag name; [`Error::NotFound`].
+    pub fn remove_tags<S: AsRef<str>>(&self, _actor: &Actor, id: ContactId, tags: &[S]) -> Result<Contact> {
+        let keys: Vec<String> = parse_tags(tags)?.iter().map(TagName::key).collect();
+        self.write(|w| {
+            let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
+            w.unlink_tags(id, &keys)?;
+            finish_tag_change(w, before)
+        })
+    }
+
+    /// Adds an additional email (the primary one if the contact has none).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`], [`Error::Duplicate`] (also when another contact holds it as an
+    /// additional email), [`Error::NotFound`].
+    pub fn add_email(&self, actor: &Actor, id: ContactId, email: PointInput) -> Result<Contact> {
+        self.add_point(actor, id, PointKind::Email, email)
+    }
+
+    /// Adds an additional phone (the primary one if the contact has none).
+    ///
+    /// # Errors
+    /// As [`Book::add_email`].
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Actor, Book, NewContact, PointInput};
+    /// let book = Book::open_in_memory(Default::default())?;
+    /// let a = Actor::api("x");
+    /// let c = book.create(&a, NewContact::new("Ana").phone("+1 415 555 2671"))?;
+    /// let c = book.add_phone(&a, c.id, PointInput::labelled("+44 7400 123456", "Work"))?;
+    /// assert_eq!(c.phones[1].e164.as_str(), "+447400123456");
+    /// assert_eq!(c.phones[1].label.as_deref(), Some("work"));
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn add_phone(&self, actor: &Actor, id: ContactId, phone: PointInput) -> Result<Contact> {
+        self.add_point(actor, id, PointKind::Phone, phone)
+    }
+
+    fn add_point(&self, _actor: &Actor, id: ContactId, kind: PointKind, input: PointInput) -> Result<Contact> {
+        let record = self.point_record(kind, &input)?;
+        self.change_points(id, kind, move |points| {
+            match points.iter_mut().find(|p| p.key == record.key) {
+                // The same value again: keep it, but take a label if it had none.
+                Some(existing) => {
+                    if existing.label.is_none() {
+                        existing.label = record.label;
+                    }
+                }
+                None => points.push(record),
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes an email (primary or additional); the next one becomes primary.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when `email` is not an email; [`Error::NotFound`] when the contact
+    /// does not exist or has no such email.
+    pub fn remove_email(&self, actor: &Actor, id: ContactId, email: &str) -> Result<Contact> {
+        self.remove_point(actor, id, PointKind::Email, email)
+    }
+
+    /// Removes a phone (primary or additional, written in any notation); the next one becomes
+    /// primary.
+    ///
+    /// # Errors
+    /// As [`Book::remove_email`].
+    pub fn remove_phone(&self, actor: &Actor, id: ContactId, phone: &str) -> Result<Contact> {
+        self.remove_point(actor, id, PointKind::Phone, phone)
+    }
+
+    fn remove_point(&self, _actor: &Actor, id: ContactId, kind: PointKind, value: &str) -> Result<Contact> {
+        let key = self.point_record(kind, &PointInput::new(value))?.key;
+        self.change_points(id, kind, |points| {
+            let before = points.len();
+            points.retain(|p| p.key != key);
+            if points.len() == before {
+                return Err(point_not_found(kind, value));
+            }
+            Ok(())
+        })
+    }
+
+    /// Makes one of the contact's emails its primary email.
+    ///
+    /// # Errors
+    /// As [`Book::remove_email`].
+    pub fn promote_email(&self, actor: &Actor, id: ContactId, email: &str) -> Result<Contact> {
+        self.promote_point(actor, id, PointKind::Email, email)
+    }
+
+    /// Makes one of the contact's phones its primary phone.
+    ///
+    /// # Errors
+    /// As [`Book::remove_email`].
+    pub fn promote_phone(&self, actor: &Actor, id: ContactId, phone: &str) -> Result<Contact> {
+        self.promote_point(actor, id, PointKind::Phone, phone)
+    }
+
+    fn promote_point(&self, _actor: &Actor, id: ContactId, kind: PointKind, value: &str) -> Result<Contact> {
+        let key = self.point_record(kind, &PointInput::new(value))?.key;
+        self.change_points(id, kind, |points| {
+            let index = points
+                .iter()
+                .position(|p| p.key == key)
+                .ok_or_else(|| point_not_found(kind, value))?;
+            let point = points.remove(index);
+            points.insert(0, point);
+            Ok(())
+        })
+    }
+
+    fn change_points(
+        &self,
+        id: ContactId,
+        kind: PointKind,
+        change: impl FnOnce(&mut Vec<PointRecord>) -> Result<()>,
+    ) -> Result<Contact> {
+        self.write(|w| {
+            let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
+            let old = match kind {
+                PointKind::Email => email_records(&before.emails),
+                PointKind::Phone => phone_records(&before.phones),
+            };
+            let mut points = old.clone();
+            change(&mut points)?;
+            if points == old {
+                return Ok(before);
+            }
+            w.replace_points(id, kind, &points)?;
+            w.touch(&[id], now())?;
+            w.contact(id)?.ok_or(Error::NotFound(id))
+        })
+    }
+
+    /// Every tag of the book with the number of contacts carrying it, in name order.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn tags(&self) -> Result<Vec<TagCount>> {
+        self.read(|r| r.tag_counts())
+    }
+
+    /// Existing tags whose name starts with `prefix` (case and spacing ignored), most used
+    /// first: what an "add tag" box offers.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Actor, Book, NewContact};
+    /// let book = Book::open_in_memory(Default::default())?;
+    /// book.create(&Actor::api("x"), NewContact::new("Ana").tag("Hot lead").tag("Holiday"))?;
+    /// let found: Vec<String> = book.find_tags("HO", 10)?.into_iter().map(|t| t.name).collect();
+    /// assert_eq!(found, vec!["Holiday", "Hot lead"]);
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn find_tags(&self, prefix: &str, limit: u32) -> Result<Vec<TagCount>> {
+        let key = prefix.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        self.read(|r| r.tags_with_prefix(&key, limit))
+    }
+
+    /// Renames a tag everywhere. Changing only its case or spacing is a rename too.
+    ///
+    /// # Errors
+    /// [`Error::TagNotFound`] when `from` does not exist; [`Error::Invalid`] when `to` is not a
+    /// valid name or is already another tag (merge them instead).
+    pub fn rename_tag(&self, actor: &Actor, from: &str, to: &str) -> Result<()> {
+        require(actor, Action::ManageTags)?;
+        let from = TagName::parse(from)?;
+        let to = TagName::parse(to)?;
+        self.write(|w| {
+            if w.tag_name(&from.key())?.is_none() {
+                return Err(Error::TagNotFound(from.as_str().to_owned()));
+            }
+            if to.key() != from.key()
+                && let Some(existing) = w.tag_name(&to.key())?
+            {
+                return Err(Error::invalid(
+                    Field::Tag,
+                    to.as_str(),
+                    format!("the tag {existing:?} already exists; merge the two tags instead"),
+                ));
+            }
+            let affected = w.rename_tag(&from.key(), &to)?;
+            w.touch(&affected, now())
+        })
+    }
+
+    /// Merges tag `from` into tag `into`: every contact with `from` gets `into`, and `from`
+    /// is deleted. Returns how many contacts carried `from`.
+    ///
+    /// # Errors
+    /// [`Error::TagNotFound`] when either tag does not exist; [`Error::Invalid`] when both
+    /// name the same tag.
+    pub fn merge_tags(&self, actor: &Actor, from: &str, into: &str) -> Result<u64> {
+        require(actor, Action::ManageTags)?;
+        let from = TagName::parse(from)?;
+        let into = TagName::parse(into)?;
+        if from.key() == into.key() {
+            return Err(Error::invalid(Field::Tag, from.as_str(), "a tag cannot be merged into itself"));
+        }
+        self.write(|w| {
+            let affected = w.merge_tags(&from.key(), &into.key())?;
+            w.touch(&affected, now())?;
+            Ok(affected.len() as u64)
+        })
+    }
+
+    /// Deletes a tag from the book and from every contact. Returns how many contacts had it.
+    ///
+    /// # Errors
+    /// [`Error::TagNotFound`].
+    pub fn delete_tag(&self, actor: &Actor, name: &str) -> Result<u64> {
+        require(actor, Action::ManageTags)?;
+        let tag = TagName::parse(name)?;
+        self.write(|w| {
+            let affected = w.delete_tag(&tag.key())?;
+            w.touch(&affected, now())?;
+            Ok(affected.len() as u64)
+        })
+    }
+}
+
+fn require(actor: &Actor, action: Action) -> Result<()> {
+    if is_allowed(actor.role, action) {
+        Ok(())
+    } else {
+        Err(Error::PermissionDenied {
+            action,
+            role: actor.role,
+        })
+    }
+}
+
+fn point_not_found(kind: PointKind, value: &str) -> Error {
+    let field = match kind {
+        PointKind::Email => Field::Email,
+        PointKind::Phone => Field::Phone,
+    };
+    Error::invalid(field, value, "the contact has no such value")
+}
+
+fn push_unique(points: &mut Vec<PointRecord>, point: PointRecord) {
+    if !points.iter().any(|p| p.key == point.key) {
+        points.push(point);
+    }
+}
+
+/// Puts `primary` first: an existing point with the same key moves up (keeping its label),
+/// otherwise the old primary is replaced. `None` removes the primary.
+fn with_primary(mut points: Vec<PointRecord>, primary: Option<PointRecord>) -> Vec<PointRecord> {
+    match primary {
+        None => {
+            if !points.is_empty() {
+                points.remove(0);
+            }
+        }
+        Some(new) => match points.iter().position(|p| p.key == new.key) {
+            Some(0) => points[0].original = new.original.or(points[0].original.take()),
+            Some(index) => {
+                let point = points.remove(index);
+                points.insert(0, point);
+            }
+            None if points.is_empty() => points.push(new),
+            None => points[0] = new,
+        },
+    }
+    points
+}
+
+fn record_of(contact: &Contact) -> ContactRecord {
+    ContactRecord {
+        name: contact.name.clone(),
+        name_key: fold(&contact.name),
+        source: contact.source,
+        verification: contact.verification,
+        attributes: contact.attributes.clone(),
+        created_at: contact.created_at,
+        updated_at: contact.updated_at,
+        last_activity_at: contact.last_activity_at,
+    }
+}
+
+fn email_records(points: &[EmailPoint]) -> Vec<PointRecord> {
+    points
+        .iter()
+        .map(|p| PointRecord {
+            key: p.address.key(),
+            value: p.address.as_str().to_owned(),
+            original: None,
+            label: p.label.clone(),
+        })
+        .collect()
+}
+
+fn phone_records(points: &[PhonePoint]) -> Vec<PointRecord> {
+    points
+        .iter()
+        .map(|p| PointRecord {
+            key: p.e164.as_str().to_owned(),
+            value: p.e164.as_str().to_owned(),
+            original: Some(p.original.clone()),
+            label: p.label.clone(),
+        })
+        .collect()
+}
+
+fn finish_tag_change(w: &mut dyn Writer, before: Contact) -> Result<Contact> {
+    let id = before.id;
+    let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
+    if after.tags == before.tags {
+        return Ok(before);
+    }
+    w.touch(&[id], now())?;
+    w.contact(id)?.ok_or(Error::NotFound(id))
+}

@@ -1,0 +1,53 @@
+//! contactkit is the contacts engine of an AI-agent platform: an embeddable library that keeps
+//! contacts (leads and customers who write on WhatsApp, Telegram or a web widget), their
+//! emails and phones, tags and custom attributes, in a book backed by an embedded SQLite
+//! file (or in memory), behind a storage trait that other backends implement.
+//!
+//! # Example
+//! ```
+//! use contactkit::{Actor, Book, BookOptions, NewContact, Role, Source};
+//!
+//! let book = Book::open_in_memory(BookOptions::default())?;
+//! let agent = Actor::member("u-7", Role::Agent);
+//! let lead = book.create(
+//!     &agent,
+//!     NewContact::new("José Álvarez")
+//!         .email("Jose@Example.com")
+//!         .phone("+34 612 34 56 78")
+//!         .tag("Hot")
+//!         .source(Source::Whatsapp),
+//! )?;
+//! assert_eq!(lead.phone(), Some("+34612345678"));
+//!
+//! // The same email in another case is the same contact point: refused, not duplicated.
+//! let twin = book.create(&agent, NewContact::new("Pepe").email("JOSE@example.com"));
+//! assert_eq!(twin.unwrap_err().kind(), contactkit::ErrorKind::Duplicate);
+//! # Ok::<(), contactkit::Error>(())
+//! ```
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod actor;
+mod book;
+mod contact;
+mod email;
+mod error;
+mod fold;
+mod phone;
+mod policy;
+pub mod store;
+mod tag;
+
+pub use actor::{Actor, Origin, Role};
+pub use book::{Book, BookOptions};
+pub use contact::{
+    AttributeValue, Attributes, Contact, ContactId, ContactPatch, EmailPoint, MAX_ATTRIBUTE_KEY_CHARS,
+    MAX_LABEL_CHARS, MAX_NAME_CHARS, NewContact, PhonePoint, PointInput, Source, Verification,
+};
+pub use email::Email;
+pub use error::{Error, ErrorKind, Field, Result, StorageError};
+pub use fold::fold;
+pub use phone::{Phone, PhoneRegion, phone_digits};
+pub use policy::{Action, is_allowed};
+pub use store::SqliteStore;
+pub use tag::{MAX_TAG_CHARS, TagCount, TagName};

@@ -1,0 +1,204 @@
+//! Phone numbers: parsed with libphonenumber's metadata (the `rlibphonenumber` port), stored as E.164.
+
+use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumberFormat, Region};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Field, Result};
+
+/// A two-letter region (ISO 3166-1 alpha-2, e.g. `"US"`) used for numbers written without a
+/// country code.
+///
+/// # Examples
+/// ```
+/// let region = contactkit::PhoneRegion::new("br")?;
+/// assert_eq!(region.as_str(), "BR");
+/// assert!(contactkit::PhoneRegion::new("XX").is_err());
+/// # Ok::<(), contactkit::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PhoneRegion(Region);
+
+impl PhoneRegion {
+    /// Parses a region code, case-insensitively.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] on [`Field::Region`] when libphonenumber knows no such region.
+    pub fn new(code: &str) -> Result<Self> {
+        let upper = code.trim().to_ascii_uppercase();
+        let region = Region::from_code(&upper)
+            .map_err(|_| Error::invalid(Field::Region, code, "not a known two-letter region code"))?;
+        // A region the metadata has no numbering plan for cannot parse anything.
+        if PHONE_NUMBER_UTIL.get_country_code_for_region(region).is_none() {
+            return Err(Error::invalid(Field::Region, code, "no numbering plan is known for this region"));
+        }
+        Ok(PhoneRegion(region))
+    }
+
+    /// The upper-case two-letter code.
+    pub fn as_str(&self) -> String {
+        self.0.as_region_str().as_str().to_owned()
+    }
+}
+
+impl Default for PhoneRegion {
+    /// `US`, libphonenumber's customary default.
+    fn default() -> Self {
+        PhoneRegion(Region::US)
+    }
+}
+
+impl Serialize for PhoneRegion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PhoneRegion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        PhoneRegion::new(&code).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A valid phone number in E.164 form (`+15551234567`).
+///
+/// # Examples
+/// ```
+/// use contactkit::{Phone, PhoneRegion};
+/// let phone = Phone::parse("(415) 555-2671", PhoneRegion::new("US")?)?;
+/// assert_eq!(phone.as_str(), "+14155552671");
+/// assert_eq!(phone.digits(), "14155552671");
+/// # Ok::<(), contactkit::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    /// Parses `text` in any common notation (international, national with trunk prefix, IDD
+    /// prefixes, `tel:` URIs, extensions, full-width digits, vanity letters); a number without a
+    /// country code is read as a number of `default_region`. Extensions are dropped from the
+    /// E.164 value (the original text keeps them).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] on [`Field::Phone`] when the text is not a phone number, or is one
+    /// that libphonenumber's metadata does not accept as a valid number.
+    pub fn parse(text: &str, default_region: PhoneRegion) -> Result<Phone> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(Error::invalid(Field::Phone, text, "it is empty"));
+        }
+        let number = PHONE_NUMBER_UTIL
+            .parse(trimmed, Some(default_region.0))
+            .map_err(|err| Error::invalid(Field::Phone, text, format!("it is not a phone number ({err})")))?;
+        if !number.is_valid() {
+            return Err(Error::invalid(
+                Field::Phone,
+                text,
+                format!(
+                    "it is not a valid number (read as {}, with {} as the default region)",
+                    number.format_as(PhoneNumberFormat::E164),
+                    default_region.as_str()
+                ),
+            ));
+        }
+        Ok(Phone(number.format_as(PhoneNumberFormat::E164).into_owned()))
+    }
+
+    /// Accepts text that is already E.164 (`+` and 8 to 15 digits) after checking it is valid.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when it is not a valid E.164 number.
+    pub fn from_e164(text: &str) -> Result<Phone> {
+        if !is_e164_shaped(text) {
+            return Err(Error::invalid(Field::Phone, text, "it is not in E.164 form (+ and up to 15 digits)"));
+        }
+        let phone = Phone::parse(text, PhoneRegion::default())?;
+        if phone.0 != text {
+            return Err(Error::invalid(Field::Phone, text, format!("its E.164 form is {}", phone.0)));
+        }
+        Ok(phone)
+    }
+
+    /// The E.164 text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The digits without the leading `+`.
+    pub fn digits(&self) -> &str {
+        self.0.trim_start_matches('+')
+    }
+}
+
+fn is_e164_shaped(text: &str) -> bool {
+    let Some(digits) = text.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+}
+
+impl std::fmt::Display for Phone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Phone {
+    type Error = Error;
+    fn try_from(value: String) -> Result<Self> {
+        Phone::from_e164(&value)
+    }
+}
+
+impl From<Phone> for String {
+    fn from(phone: Phone) -> String {
+        phone.0
+    }
+}
+
+/// Only the digits of `text`, ASCII or not (for matching partial phone input such as
+/// `"+1 (555) 123"` against stored numbers).
+///
+/// # Examples
+/// ```
+/// assert_eq!(contactkit::phone_digits("+1 (555) 123-45"), "155512345");
+/// ```
+pub fn phone_digits(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| c.to_digit(10))
+        .filter_map(|d| char::from_digit(d, 10))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_codes_are_case_insensitive_and_checked() {
+        assert_eq!(PhoneRegion::new(" gb ").map(|r| r.as_str()).ok(), Some("GB".to_owned()));
+        assert!(PhoneRegion::new("ZZ").is_err());
+        assert!(PhoneRegion::new("").is_err());
+    }
+
+    #[test]
+    fn e164_text_must_already_be_normal() {
+        assert!(Phone::from_e164("+14155552671").is_ok());
+        assert!(Phone::from_e164("14155552671").is_err());
+        assert!(Phone::from_e164("+1 415 555 2671").is_err());
+    }
+
+    #[test]
+    fn parsing_is_idempotent() {
+        let region = PhoneRegion::new("DE").expect("region");
+        let once = Phone::parse("0151 23456789", region).expect("valid");
+        let twice = Phone::parse(once.as_str(), region).expect("valid");
+        assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn full_width_digits_count_as_digits() {
+        assert_eq!(phone_digits("＋１ ６５０"), "1650");
+    }
+}

@@ -1,0 +1,167 @@
+//! The SQLite backend: a file (WAL, one writer and a pool of readers) or a private in-memory
+//! database.
+
+mod migrate;
+mod sql;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::Result;
+use crate::store::{Reader, Store, Writer};
+
+/// How many idle reader connections a file store keeps.
+const READER_POOL: usize = 4;
+
+/// The SQLite storage backend.
+///
+/// A file book uses WAL mode, so readers never wait for the writer: writes go through one
+/// connection (`BEGIN IMMEDIATE`, so a write never fails half-way on a lock upgrade), reads
+/// through a small pool of their own. Other processes may open the same file; the busy timeout
+/// decides how long a writer waits for another's lock.
+///
+/// # Examples
+/// ```
+/// use contactkit::{Book, BookOptions, SqliteStore};
+/// let store = SqliteStore::open_in_memory()?;
+/// let book = Book::with_store(Box::new(store), BookOptions::default());
+/// assert!(book.tags()?.is_empty());
+/// # Ok::<(), contactkit::Error>(())
+/// ```
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// `None` for an in-memory database, whose only connection is the writer.
+    readers: Option<ReaderPool>,
+}
+
+struct ReaderPool {
+    path: PathBuf,
+    busy_timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.readers {
+            Some(pool) => write!(f, "SqliteStore({})", pool.path.display()),
+            None => f.write_str("SqliteStore(:memory:)"),
+        }
+    }
+}
+
+impl SqliteStore {
+    /// The default time a writer waits for another connection's lock.
+    pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// Opens (or creates) the book file at `path` and brings its schema up to date.
+    ///
+    /// # Errors
+    /// [`crate::Error::SchemaTooNew`] for a file written by a newer contactkit (the file is
+    /// left untouched); [`crate::Error::Storage`] when SQLite cannot open or migrate it.
+    pub fn open(path: impl AsRef<Path>, busy_timeout: Duration) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = Connection::open(&path)?;
+        writer.busy_timeout(busy_timeout)?;
+        // Before any pragma that writes (journal_mode does): a newer book is refused untouched.
+        migrate::check_not_newer(&writer)?;
+        configure(&writer)?;
+        writer.pragma_update(None, "journal_mode", "wal")?;
+        writer.pragma_update(None, "synchronous", "normal")?;
+        migrate::migrate_to(&mut writer, migrate::LATEST)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers: Some(ReaderPool {
+                path,
+                busy_timeout,
+                idle: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Opens a private, empty in-memory book (gone when the store is dropped).
+    ///
+    /// # Errors
+    /// [`crate::Error::Storage`] when SQLite cannot create it.
+    pub fn open_in_memory() -> Result<Self> {
+        let mut writer = Connection::open_in_memory()?;
+        configure(&writer)?;
+        migrate::migrate_to(&mut writer, migrate::LATEST)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers: None,
+        })
+    }
+
+    /// The schema version this library writes.
+    pub fn schema_version() -> i64 {
+        migrate::LATEST
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no transaction open (the guard rolled back),
+        // so the connection is still sound.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "secure_delete", true)?;
+    Ok(())
+}
+
+impl ReaderPool {
+    fn take(&self) -> Result<Connection> {
+        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        if let Some(conn) = idle {
+            return Ok(conn);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&self.path, flags)?;
+        conn.busy_timeout(self.busy_timeout)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < READER_POOL {
+            idle.push(conn);
+        }
+    }
+}
+
+fn read_in(conn: &mut Connection, body: &mut dyn FnMut(&mut dyn Reader) -> Result<()>) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    body(&mut sql::Sql::new(&tx))?;
+    tx.commit()?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn read(&self, body: &mut dyn FnMut(&mut dyn Reader) -> Result<()>) -> Result<()> {
+        match &self.readers {
+            Some(pool) => {
+                let mut conn = pool.take()?;
+                let result = read_in(&mut conn, body);
+                pool.give_back(conn);
+                result
+            }
+            None => read_in(&mut self.lock_writer(), body),
+        }
+    }
+
+    fn write(&self, body: &mut dyn FnMut(&mut dyn Writer) -> Result<()>) -> Result<()> {
+        let mut conn = self.lock_writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        body(&mut sql::Sql::new(&tx))?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,351 @@
+//! The SQL behind [`Reader`] and [`Writer`]. Every value is a bound parameter.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::contact::{Attributes, Contact, ContactId, EmailPoint, PhonePoint};
+use crate::email::Email;
+use crate::error::{Error, Field, Result, StorageError};
+use crate::phone::Phone;
+use crate::store::{ContactRecord, PointKind, PointRecord, Reader, Writer};
+use crate::tag::{TagCount, TagName};
+
+/// The reads and writes of one transaction.
+pub(super) struct Sql<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> Sql<'c> {
+    pub(super) fn new(conn: &'c Connection) -> Self {
+        Sql { conn }
+    }
+
+    fn tag_id(&self, key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM tags WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()?)
+    }
+
+    fn tagged_contacts(&self, tag_id: i64) -> Result<Vec<ContactId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT contact_id FROM contact_tags WHERE tag_id = ?1 ORDER BY contact_id")?;
+        let ids = stmt
+            .query_map([tag_id], |row| row.get::<_, i64>(0).map(ContactId::from_raw))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+}
+
+pub(super) fn to_millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(super) fn from_millis(ms: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| corrupt(format!("time {ms} is out of range")))
+}
+
+fn corrupt(what: impl std::fmt::Display) -> Error {
+    Error::Storage(StorageError::new(format!("the book holds a value this library cannot read: {what}")))
+}
+
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
+}
+
+impl Reader for Sql<'_> {
+    fn contact(&mut self, id: ContactId) -> Result<Option<Contact>> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT name, source, verification, attributes, created_at, updated_at, last_activity_at
+                 FROM contacts WHERE id = ?1",
+            )?
+            .query_row([id.as_raw()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, i64>(4)?,
+                    row.get::<_, i64>(5)?,
+                    row.get::<_, Option<i64>>(6)?,
+                ))
+            })
+            .optional()?;
+        let Some((name, source, verification, attributes, created, updated, active)) = row else {
+            return Ok(None);
+        };
+        let attributes: Attributes =
+            serde_json::from_str(&attributes).map_err(|err| corrupt(format!("attributes of {id}: {err}")))?;
+
+        let mut emails = Vec::new();
+        let mut phones = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, value, original, label FROM contact_points
+             WHERE contact_id = ?1 ORDER BY kind, position",
+        )?;
+        let mut rows = stmt.query([id.as_raw()])?;
+        while let Some(row) = rows.next()? {
+            let kind: String = row.get(0)?;
+            let value: String = row.get(1)?;
+            let label: Option<String> = row.get(3)?;
+            match kind.as_str() {
+                "email" => emails.push(EmailPoint {
+                    address: Email::parse(&value).map_err(corrupt)?,
+                    label,
+                }),
+                "phone" => phones.push(PhonePoint {
+                    e164: Phone::from_e164(&value).map_err(corrupt)?,
+                    original: row.get::<_, Option<String>>(2)?.unwrap_or_else(|| value.clone()),
+                    label,
+                }),
+                other => return Err(corrupt(format!("point kind {other:?}"))),
+            }
+        }
+
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+             WHERE ct.contact_id = ?1 ORDER BY t.key",
+        )?;
+        let tags = stmt
+            .query_map([id.as_raw()], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+
+        Ok(Some(Contact {
+            id,
+            name,
+            emails,
+            phones,
+            tags,
+            source: source.parse().map_err(corrupt)?,
+            verification: verification.parse().map_err(corrupt)?,
+            attributes,
+            created_at: from_millis(created)?,
+            updated_at: from_millis(updated)?,
+            last_activity_at: active.map(from_millis).transpose()?,
+        }))
+    }
+
+    fn point_owner(&mut self, kind: PointKind, key: &str) -> Result<Option<ContactId>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT contact_id FROM contact_points WHERE kind = ?1 AND key = ?2")?
+            .query_row(params![kind.as_str(), key], |row| row.get::<_, i64>(0))
+            .optional()?
+            .map(ContactId::from_raw))
+    }
+
+    fn tag_counts(&mut self) -> Result<Vec<TagCount>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.name, (SELECT count(*) FROM contact_tags ct WHERE ct.tag_id = t.id)
+             FROM tags t ORDER BY t.key",
+        )?;
+        let tags = stmt
+            .query_map([], |row| {
+                Ok(TagCount {
+                    name: row.get(0)?,
+                    contacts: row.get::<_, i64>(1)?.max(0) as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(tags)
+    }
+
+    fn tags_with_prefix(&mut self, key_prefix: &str, limit: u32) -> Result<Vec<TagCount>> {
+        let upper = format!("{key_prefix}{}", char::MAX);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.name, (SELECT count(*) FROM contact_tags ct WHERE ct.tag_id = t.id) AS n
+             FROM tags t WHERE t.key >= ?1 AND t.key < ?2
+             ORDER BY n DESC, t.key LIMIT ?3",
+        )?;
+        let tags = stmt
+            .query_map(params![key_prefix, upper, limit], |row| {
+                Ok(TagCount {
+                    name: row.get(0)?,
+                    contacts: row.get::<_, i64>(1)?.max(0) as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(tags)
+    }
+
+    fn tag_name(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT name FROM tags WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()?)
+    }
+}
+
+impl Writer for Sql<'_> {
+    fn insert_contact(&mut self, record: &ContactRecord) -> Result<ContactId> {
+        let attributes = serde_json::to_string(&record.attributes)
+            .map_err(|err| Error::invalid(Field::Attribute, "", err.to_string()))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO contacts (name, name_key, source, verification, attributes,
+                                       created_at, updated_at, last_activity_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                record.name,
+                record.name_key,
+                record.source.as_str(),
+                record.verification.as_str(),
+                attributes,
+                to_millis(record.created_at),
+                to_millis(record.updated_at),
+                record.last_activity_at.map(to_millis),
+            ])?;
+        Ok(ContactId::from_raw(self.conn.last_insert_rowid()))
+    }
+
+    fn update_contact(&mut self, id: ContactId, record: &ContactRecord) -> Result<bool> {
+        let attributes = serde_json::to_string(&record.attributes)
+            .map_err(|err| Error::invalid(Field::Attribute, "", err.to_string()))?;
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE contacts SET name = ?2, name_key = ?3, source = ?4, verification = ?5,
+                        attributes = ?6, created_at = ?7, updated_at = ?8, last_activity_at = ?9
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id.as_raw(),
+                record.name,
+                record.name_key,
+                record.source.as_str(),
+                record.verification.as_str(),
+                attributes,
+                to_millis(record.created_at),
+                to_millis(record.updated_at),
+                record.last_activity_at.map(to_millis),
+            ])?;
+        Ok(changed == 1)
+    }
+
+    fn delete_contact(&mut self, id: ContactId) -> Result<bool> {
+        // Points and tag links go by ON DELETE CASCADE.
+        let deleted = self
+            .conn
+            .prepare_cached("DELETE FROM contacts WHERE id = ?1")?
+            .execute([id.as_raw()])?;
+        Ok(deleted == 1)
+    }
+
+    fn replace_points(&mut self, id: ContactId, kind: PointKind, points: &[PointRecord]) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM contact_points WHERE contact_id = ?1 AND kind = ?2")?
+            .execute(params![id.as_raw(), kind.as_str()])?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO contact_points (kind, key, contact_id, position, value, original, label)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (position, point) in points.iter().enumerate() {
+            let inserted = insert.execute(params![
+                kind.as_str(),
+                point.key,
+                id.as_raw(),
+                position as i64,
+                point.value,
+                point.original,
+                point.label,
+            ]);
+            match inserted {
+                Ok(_) => {}
+                Err(err) if is_unique_violation(&err) => {
+                    let existing = self.point_owner(kind, &point.key)?.ok_or(Error::Storage(err.into()))?;
+                    let field = match kind {
+                        PointKind::Email => Field::Email,
+                        PointKind::Phone => Field::Phone,
+                    };
+                    return Err(Error::Duplicate {
+                        field,
+                        value: point.key.clone(),
+                        existing,
+                    });
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        let primary = points.first().map(|p| p.value.as_str());
+        let sql = match kind {
+            PointKind::Email => "UPDATE contacts SET email = ?2 WHERE id = ?1",
+            PointKind::Phone => "UPDATE contacts SET phone = ?2 WHERE id = ?1",
+        };
+        self.conn.prepare_cached(sql)?.execute(params![id.as_raw(), primary])?;
+        Ok(())
+    }
+
+    fn link_tags(&mut self, id: ContactId, tags: &[TagName]) -> Result<()> {
+        for tag in tags {
+            let key = tag.key();
+            self.conn
+                .prepare_cached("INSERT INTO tags (name, key) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING")?
+                .execute(params![tag.as_str(), key])?;
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id)
+                     SELECT ?1, id FROM tags WHERE key = ?2",
+                )?
+                .execute(params![id.as_raw(), key])?;
+        }
+        Ok(())
+    }
+
+    fn unlink_tags(&mut self, id: ContactId, keys: &[String]) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "DELETE FROM contact_tags WHERE contact_id = ?1 AND tag_id = (SELECT id FROM tags WHERE key = ?2)",
+        )?;
+        for key in keys {
+            stmt.execute(params![id.as_raw(), key])?;
+        }
+        Ok(())
+    }
+
+    fn rename_tag(&mut self, key: &str, to: &TagName) -> Result<Vec<ContactId>> {
+        let tag_id = self.tag_id(key)?.ok_or_else(|| Error::TagNotFound(key.to_owned()))?;
+        self.conn
+            .prepare_cached("UPDATE tags SET name = ?2, key = ?3 WHERE id = ?1")?
+            .execute(params![tag_id, to.as_str(), to.key()])?;
+        self.tagged_contacts(tag_id)
+    }
+
+    fn merge_tags(&mut self, from_key: &str, into_key: &str) -> Result<Vec<ContactId>> {
+        let from = self.tag_id(from_key)?.ok_or_else(|| Error::TagNotFound(from_key.to_owned()))?;
+        let into = self.tag_id(into_key)?.ok_or_else(|| Error::TagNotFound(into_key.to_owned()))?;
+        let affected = self.tagged_contacts(from)?;
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id)
+                 SELECT contact_id, ?2 FROM contact_tags WHERE tag_id = ?1",
+            )?
+            .execute(params![from, into])?;
+        self.conn.prepare_cached("DELETE FROM tags WHERE id = ?1")?.execute([from])?;
+        Ok(affected)
+    }
+
+    fn delete_tag(&mut self, key: &str) -> Result<Vec<ContactId>> {
+        let tag_id = self.tag_id(key)?.ok_or_else(|| Error::TagNotFound(key.to_owned()))?;
+        let affected = self.tagged_contacts(tag_id)?;
+        self.conn.prepare_cached("DELETE FROM tags WHERE id = ?1")?.execute([tag_id])?;
+        Ok(affected)
+    }
+
+    fn touch(&mut self, ids: &[ContactId], at: DateTime<Utc>) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?;
+        for id in ids {
+            stmt.execute(params![id.as_raw(), to_millis(at)])?;
+        }
+        Ok(())
+    }
+}
