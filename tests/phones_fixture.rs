@@ -20,13 +20,26 @@ fn every_row_of_the_phones_fixture_parses_as_expected() {
         let region = PhoneRegion::new(region).expect("fixture regions are real");
         let got = Phone::parse(input, region);
         match (expected, &got) {
-            ("INVALID", Err(Error::Invalid { field: Field::Phone, value, .. })) if value == input => {}
+            (
+                "INVALID",
+                Err(Error::Invalid {
+                    field: Field::Phone,
+                    value,
+                    ..
+                }),
+            ) if value == input => {}
             (e164, Ok(phone)) if phone.as_str() == e164 => {}
-            _ => failures.push(format!("line {}: {input:?} ({region:?}) expected {expected}, got {got:?}", index + 1)),
+            _ => failures.push(format!(
+                "line {}: {input:?} ({region:?}) expected {expected}, got {got:?}",
+                index + 1
+            )),
         }
         checked += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(checked, text.lines().skip(1).filter(|l| !l.trim().is_empty()).count());
+    assert_eq!(
+        checked,
+        text.lines().skip(1).filter(|l| !l.trim().is_empty()).count()
+    );
     assert!(checked >= 40, "only {checked} rows read");
 }

@@ -81,7 +81,10 @@ macro_rules! conformance {
     };
 }
 
-conformance!(sqlite_memory, contactkit::SqliteStore::open_in_memory().expect("in-memory store"));
+conformance!(
+    sqlite_memory,
+    contactkit::SqliteStore::open_in_memory().expect("in-memory store")
+);
 conformance!(sqlite_file, {
     // Each test gets its own file; the directory lives as long as the test process.
     let dir = tempfile::tempdir().expect("temp dir").keep();

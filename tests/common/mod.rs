@@ -8,7 +8,11 @@ use std::path::PathBuf;
 pub fn shared_dir() -> PathBuf {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let shared = repo.join("..").join("shared");
-    assert!(shared.is_dir(), "the fixtures folder {} is missing", shared.display());
+    assert!(
+        shared.is_dir(),
+        "the fixtures folder {} is missing",
+        shared.display()
+    );
     shared
 }
 

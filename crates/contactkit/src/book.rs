@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Origin};
 use crate::contact::{
-    Contact, ContactId, ContactPatch, EmailPoint, NewContact, PhonePoint, PointInput, Source, valid_attribute,
-    valid_label, valid_name,
+    Contact, ContactId, ContactPatch, EmailPoint, NewContact, PhonePoint, PointInput, Source,
+    valid_attribute, valid_label, valid_name,
 };
 use crate::email::Email;
 use crate::error::{Error, Field, Result};
@@ -84,7 +84,9 @@ pub struct Book {
 
 impl std::fmt::Debug for Book {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Book").field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("Book")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
@@ -140,7 +142,10 @@ impl Book {
     /// # Ok::<(), contactkit::Error>(())
     /// ```
     pub fn open_in_memory(options: BookOptions) -> Result<Book> {
-        Ok(Book::with_store(Box::new(SqliteStore::open_in_memory()?), options))
+        Ok(Book::with_store(
+            Box::new(SqliteStore::open_in_memory()?),
+            options,
+        ))
     }
 
     /// A book over any storage backend.
@@ -222,11 +227,21 @@ impl Book {
     pub fn create(&self, actor: &Actor, new: NewContact) -> Result<Contact> {
         let name = valid_name(&new.name)?;
         let mut emails = Vec::new();
-        for input in new.email.iter().map(PointInput::new).chain(new.additional_emails.iter().cloned()) {
+        for input in new
+            .email
+            .iter()
+            .map(PointInput::new)
+            .chain(new.additional_emails.iter().cloned())
+        {
             push_unique(&mut emails, self.email_record(&input)?);
         }
         let mut phones = Vec::new();
-        for input in new.phone.iter().map(PointInput::new).chain(new.additional_phones.iter().cloned()) {
+        for input in new
+            .phone
+            .iter()
+            .map(PointInput::new)
+            .chain(new.additional_phones.iter().cloned())
+        {
             push_unique(&mut phones, self.phone_record(&input)?);
         }
         let tags = parse_tags(&new.tags)?;
@@ -345,7 +360,13 @@ impl Book {
     /// [`Error::NotFound`] when there is no such contact.
     pub fn delete(&self, actor: &Actor, id: ContactId) -> Result<()> {
         require(actor, Action::DeleteContact)?;
-        self.write(|w| if w.delete_contact(id)? { Ok(()) } else { Err(Error::NotFound(id)) })
+        self.write(|w| {
+            if w.delete_contact(id)? {
+                Ok(())
+            } else {
+                Err(Error::NotFound(id))
+            }
+        })
     }
 
     /// Adds tags to a contact (tags it already has are left as they are).
@@ -414,7 +435,13 @@ impl Book {
         self.add_point(actor, id, PointKind::Phone, phone)
     }
 
-    fn add_point(&self, _actor: &Actor, id: ContactId, kind: PointKind, input: PointInput) -> Result<Contact> {
+    fn add_point(
+        &self,
+        _actor: &Actor,
+        id: ContactId,
+        kind: PointKind,
+        input: PointInput,
+    ) -> Result<Contact> {
         let record = self.point_record(kind, &input)?;
         self.change_points(id, kind, move |points| {
             match points.iter_mut().find(|p| p.key == record.key) {
@@ -536,7 +563,11 @@ impl Book {
     /// # Ok::<(), contactkit::Error>(())
     /// ```
     pub fn find_tags(&self, prefix: &str, limit: u32) -> Result<Vec<TagCount>> {
-        let key = prefix.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let key = prefix
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
         self.read(|r| r.tags_with_prefix(&key, limit))
     }
 
@@ -578,7 +609,11 @@ impl Book {
         let from = TagName::parse(from)?;
         let into = TagName::parse(into)?;
         if from.key() == into.key() {
-            return Err(Error::invalid(Field::Tag, from.as_str(), "a tag cannot be merged into itself"));
+            return Err(Error::invalid(
+                Field::Tag,
+                from.as_str(),
+                "a tag cannot be merged into itself",
+            ));
         }
         self.write(|w| {
             let affected = w.merge_tags(&from.key(), &into.key())?;

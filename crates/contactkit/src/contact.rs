@@ -44,7 +44,7 @@ impl ContactId {
 
 impl std::fmt::Display for ContactId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
+        f.pad(&self.0.to_string())
     }
 }
 
@@ -112,10 +112,11 @@ impl Source {
 /// ```
 /// assert_eq!(contactkit::Verification::default().as_str(), "unverified");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     /// Not checked; the default.
+    #[default]
     Unverified,
     /// A check is under way.
     Pending,
@@ -170,19 +171,13 @@ impl FromStr for Verification {
 
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
 impl std::fmt::Display for Verification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Default for Verification {
-    fn default() -> Self {
-        Verification::Unverified
+        f.pad(self.as_str())
     }
 }
 
@@ -581,7 +576,11 @@ pub(crate) fn valid_name(name: &str) -> Result<String> {
         return Err(Error::invalid(Field::Name, name, "a contact needs a name"));
     }
     if tidy.chars().any(char::is_control) {
-        return Err(Error::invalid(Field::Name, name, "a name cannot contain control characters"));
+        return Err(Error::invalid(
+            Field::Name,
+            name,
+            "a name cannot contain control characters",
+        ));
     }
     if tidy.chars().count() > MAX_NAME_CHARS {
         return Err(Error::invalid(
@@ -597,19 +596,29 @@ pub(crate) fn valid_name(name: &str) -> Result<String> {
 pub(crate) fn valid_attribute(key: &str, value: &AttributeValue) -> Result<String> {
     let tidy = key.trim();
     if tidy.is_empty() {
-        return Err(Error::invalid(Field::Attribute, key, "an attribute key cannot be empty"));
+        return Err(Error::invalid(
+            Field::Attribute,
+            key,
+            "an attribute key cannot be empty",
+        ));
     }
     if tidy.chars().any(char::is_control) || tidy.chars().count() > MAX_ATTRIBUTE_KEY_CHARS {
         return Err(Error::invalid(
             Field::Attribute,
             key,
-            format!("an attribute key has at most {MAX_ATTRIBUTE_KEY_CHARS} characters and no control characters"),
+            format!(
+                "an attribute key has at most {MAX_ATTRIBUTE_KEY_CHARS} characters and no control characters"
+            ),
         ));
     }
     if let AttributeValue::Number(n) = value
         && !n.is_finite()
     {
-        return Err(Error::invalid(Field::Attribute, format!("{key}={n}"), "a number must be finite"));
+        return Err(Error::invalid(
+            Field::Attribute,
+            format!("{key}={n}"),
+            "a number must be finite",
+        ));
     }
     Ok(tidy.to_owned())
 }
@@ -617,7 +626,11 @@ pub(crate) fn valid_attribute(key: &str, value: &AttributeValue) -> Result<Strin
 /// Tidies a label: trimmed, lowercased, empty means none.
 pub(crate) fn valid_label(label: Option<&str>) -> Result<Option<String>> {
     let Some(label) = label else { return Ok(None) };
-    let tidy = label.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let tidy = label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     if tidy.is_empty() {
         return Ok(None);
     }

@@ -37,7 +37,11 @@ impl Email {
             .map_err(|err| Error::invalid(Field::Email, text, err.to_string()))?;
         let domain = parsed.domain().to_lowercase();
         if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
-            return Err(Error::invalid(Field::Email, text, "the domain has an empty label"));
+            return Err(Error::invalid(
+                Field::Email,
+                text,
+                "the domain has an empty label",
+            ));
         }
         Ok(Email(format!("{}@{}", parsed.local_part(), domain)))
     }
@@ -54,13 +58,16 @@ impl Email {
 
     /// The domain part (lowercase).
     pub fn domain(&self) -> &str {
-        self.0.rsplit_once('@').map(|(_, domain)| domain).unwrap_or_default()
+        self.0
+            .rsplit_once('@')
+            .map(|(_, domain)| domain)
+            .unwrap_or_default()
     }
 }
 
 impl std::fmt::Display for Email {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -83,9 +90,25 @@ mod tests {
 
     #[test]
     fn display_names_and_domain_literals_are_refused() {
-        for bad in ["Ana <ana@example.com>", "ana@[10.0.0.1]", "ana", "@example.com", "ana@example", ""] {
+        for bad in [
+            "Ana <ana@example.com>",
+            "ana@[10.0.0.1]",
+            "ana",
+            "@example.com",
+            "ana@example",
+            "",
+        ] {
             let err = Email::parse(bad).expect_err(bad);
-            assert!(matches!(err, Error::Invalid { field: Field::Email, .. }), "{bad}: {err}");
+            assert!(
+                matches!(
+                    err,
+                    Error::Invalid {
+                        field: Field::Email,
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
         }
     }
 

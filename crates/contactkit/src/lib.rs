@@ -25,7 +25,8 @@
 //! # Ok::<(), contactkit::Error>(())
 //! ```
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Library code never panics on input; unit tests fail by panicking.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod actor;
 mod book;

@@ -29,7 +29,11 @@ impl PhoneRegion {
             .map_err(|_| Error::invalid(Field::Region, code, "not a known two-letter region code"))?;
         // A region the metadata has no numbering plan for cannot parse anything.
         if PHONE_NUMBER_UTIL.get_country_code_for_region(region).is_none() {
-            return Err(Error::invalid(Field::Region, code, "no numbering plan is known for this region"));
+            return Err(Error::invalid(
+                Field::Region,
+                code,
+                "no numbering plan is known for this region",
+            ));
         }
         Ok(PhoneRegion(region))
     }
@@ -111,11 +115,19 @@ impl Phone {
     /// [`Error::Invalid`] when it is not a valid E.164 number.
     pub fn from_e164(text: &str) -> Result<Phone> {
         if !is_e164_shaped(text) {
-            return Err(Error::invalid(Field::Phone, text, "it is not in E.164 form (+ and up to 15 digits)"));
+            return Err(Error::invalid(
+                Field::Phone,
+                text,
+                "it is not in E.164 form (+ and up to 15 digits)",
+            ));
         }
         let phone = Phone::parse(text, PhoneRegion::default())?;
         if phone.0 != text {
-            return Err(Error::invalid(Field::Phone, text, format!("its E.164 form is {}", phone.0)));
+            return Err(Error::invalid(
+                Field::Phone,
+                text,
+                format!("its E.164 form is {}", phone.0),
+            ));
         }
         Ok(phone)
     }
@@ -140,7 +152,7 @@ fn is_e164_shaped(text: &str) -> bool {
 
 impl std::fmt::Display for Phone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -158,17 +170,25 @@ impl From<Phone> for String {
 }
 
 /// Only the digits of `text`, ASCII or not (for matching partial phone input such as
-/// `"+1 (555) 123"` against stored numbers).
+/// `"+1 (555) 123"` against stored numbers). Full-width, Arabic-Indic, Eastern Arabic-Indic and
+/// Devanagari digits count as the digits they stand for.
 ///
 /// # Examples
 /// ```
 /// assert_eq!(contactkit::phone_digits("+1 (555) 123-45"), "155512345");
+/// assert_eq!(contactkit::phone_digits("＋１ ٥٥٥"), "1555");
 /// ```
 pub fn phone_digits(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| c.to_digit(10))
-        .filter_map(|d| char::from_digit(d, 10))
-        .collect()
+    text.chars().filter_map(digit_value).collect()
+}
+
+fn digit_value(c: char) -> Option<char> {
+    const ZEROS: [u32; 5] = ['0' as u32, 0xFF10, 0x0660, 0x06F0, 0x0966];
+    let code = c as u32;
+    ZEROS
+        .iter()
+        .find(|zero| (**zero..**zero + 10).contains(&code))
+        .and_then(|zero| char::from_digit(code - zero, 10))
 }
 
 #[cfg(test)]
@@ -177,7 +197,10 @@ mod tests {
 
     #[test]
     fn region_codes_are_case_insensitive_and_checked() {
-        assert_eq!(PhoneRegion::new(" gb ").map(|r| r.as_str()).ok(), Some("GB".to_owned()));
+        assert_eq!(
+            PhoneRegion::new(" gb ").map(|r| r.as_str()).ok(),
+            Some("GB".to_owned())
+        );
         assert!(PhoneRegion::new("ZZ").is_err());
         assert!(PhoneRegion::new("").is_err());
     }

@@ -30,7 +30,7 @@ impl Action {
 
 impl std::fmt::Display for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -48,7 +48,9 @@ impl std::fmt::Display for Action {
 /// ```
 pub fn is_allowed(role: Role, action: Action) -> bool {
     match action {
-        Action::DeleteContact | Action::BulkDelete => matches!(role, Role::Owner | Role::Admin | Role::System),
+        Action::DeleteContact | Action::BulkDelete => {
+            matches!(role, Role::Owner | Role::Admin | Role::System)
+        }
         Action::ManageTags => true,
     }
 }

@@ -33,15 +33,28 @@ impl TagName {
     /// [`Error::Invalid`] on [`Field::Tag`] for an empty name, a comma, a control character or
     /// a name that is too long.
     pub fn parse(text: &str) -> Result<TagName> {
-        let tidy = text.nfc().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+        let tidy = text
+            .nfc()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if tidy.is_empty() {
             return Err(Error::invalid(Field::Tag, text, "a tag name cannot be empty"));
         }
         if tidy.contains(',') {
-            return Err(Error::invalid(Field::Tag, text, "a tag name cannot contain a comma"));
+            return Err(Error::invalid(
+                Field::Tag,
+                text,
+                "a tag name cannot contain a comma",
+            ));
         }
         if tidy.chars().any(char::is_control) {
-            return Err(Error::invalid(Field::Tag, text, "a tag name cannot contain control characters"));
+            return Err(Error::invalid(
+                Field::Tag,
+                text,
+                "a tag name cannot contain control characters",
+            ));
         }
         if tidy.chars().count() > MAX_TAG_CHARS {
             return Err(Error::invalid(
@@ -66,7 +79,7 @@ impl TagName {
 
 impl std::fmt::Display for TagName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

@@ -35,7 +35,11 @@ pub(crate) fn check_not_newer(conn: &Connection) -> Result<()> {
 /// setting `user_version`, up to `target`. Safe against another process migrating at the same
 /// time: the version is read again under the write lock.
 pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
-    for (index, sql) in MIGRATIONS.iter().enumerate().take(target.clamp(0, LATEST) as usize) {
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target.clamp(0, LATEST) as usize)
+    {
         let to = index as i64 + 1;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = version(&tx)?;

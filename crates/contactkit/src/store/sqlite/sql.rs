@@ -48,7 +48,9 @@ pub(super) fn from_millis(ms: i64) -> Result<DateTime<Utc>> {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> Error {
-    Error::Storage(StorageError::new(format!("the book holds a value this library cannot read: {what}")))
+    Error::Storage(StorageError::new(format!(
+        "the book holds a value this library cannot read: {what}"
+    )))
 }
 
 fn is_unique_violation(err: &rusqlite::Error) -> bool {
@@ -263,7 +265,9 @@ impl Writer for Sql<'_> {
             match inserted {
                 Ok(_) => {}
                 Err(err) if is_unique_violation(&err) => {
-                    let existing = self.point_owner(kind, &point.key)?.ok_or(Error::Storage(err.into()))?;
+                    let existing = self
+                        .point_owner(kind, &point.key)?
+                        .ok_or(Error::Storage(err.into()))?;
                     let field = match kind {
                         PointKind::Email => Field::Email,
                         PointKind::Phone => Field::Phone,
@@ -282,7 +286,9 @@ impl Writer for Sql<'_> {
             PointKind::Email => "UPDATE contacts SET email = ?2 WHERE id = ?1",
             PointKind::Phone => "UPDATE contacts SET phone = ?2 WHERE id = ?1",
         };
-        self.conn.prepare_cached(sql)?.execute(params![id.as_raw(), primary])?;
+        self.conn
+            .prepare_cached(sql)?
+            .execute(params![id.as_raw(), primary])?;
         Ok(())
     }
 
@@ -313,7 +319,9 @@ impl Writer for Sql<'_> {
     }
 
     fn rename_tag(&mut self, key: &str, to: &TagName) -> Result<Vec<ContactId>> {
-        let tag_id = self.tag_id(key)?.ok_or_else(|| Error::TagNotFound(key.to_owned()))?;
+        let tag_id = self
+            .tag_id(key)?
+            .ok_or_else(|| Error::TagNotFound(key.to_owned()))?;
         self.conn
             .prepare_cached("UPDATE tags SET name = ?2, key = ?3 WHERE id = ?1")?
             .execute(params![tag_id, to.as_str(), to.key()])?;
@@ -321,8 +329,12 @@ impl Writer for Sql<'_> {
     }
 
     fn merge_tags(&mut self, from_key: &str, into_key: &str) -> Result<Vec<ContactId>> {
-        let from = self.tag_id(from_key)?.ok_or_else(|| Error::TagNotFound(from_key.to_owned()))?;
-        let into = self.tag_id(into_key)?.ok_or_else(|| Error::TagNotFound(into_key.to_owned()))?;
+        let from = self
+            .tag_id(from_key)?
+            .ok_or_else(|| Error::TagNotFound(from_key.to_owned()))?;
+        let into = self
+            .tag_id(into_key)?
+            .ok_or_else(|| Error::TagNotFound(into_key.to_owned()))?;
         let affected = self.tagged_contacts(from)?;
         self.conn
             .prepare_cached(
@@ -330,19 +342,27 @@ impl Writer for Sql<'_> {
                  SELECT contact_id, ?2 FROM contact_tags WHERE tag_id = ?1",
             )?
             .execute(params![from, into])?;
-        self.conn.prepare_cached("DELETE FROM tags WHERE id = ?1")?.execute([from])?;
+        self.conn
+            .prepare_cached("DELETE FROM tags WHERE id = ?1")?
+            .execute([from])?;
         Ok(affected)
     }
 
     fn delete_tag(&mut self, key: &str) -> Result<Vec<ContactId>> {
-        let tag_id = self.tag_id(key)?.ok_or_else(|| Error::TagNotFound(key.to_owned()))?;
+        let tag_id = self
+            .tag_id(key)?
+            .ok_or_else(|| Error::TagNotFound(key.to_owned()))?;
         let affected = self.tagged_contacts(tag_id)?;
-        self.conn.prepare_cached("DELETE FROM tags WHERE id = ?1")?.execute([tag_id])?;
+        self.conn
+            .prepare_cached("DELETE FROM tags WHERE id = ?1")?
+            .execute([tag_id])?;
         Ok(affected)
     }
 
     fn touch(&mut self, ids: &[ContactId], at: DateTime<Utc>) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("UPDATE contacts SET updated_at = ?2 WHERE id = ?1")?;
         for id in ids {
             stmt.execute(params![id.as_raw(), to_millis(at)])?;
         }

@@ -1,0 +1,111 @@
+//! Tests of the SQLite backend itself: migrations from older files, refusal of newer ones.
+
+use rusqlite::Connection;
+
+use super::SqliteStore;
+use super::migrate::{LATEST, migrate_to};
+use crate::{Actor, Book, BookOptions, Error, Field, NewContact};
+
+fn temp_path(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    (dir, path)
+}
+
+#[test]
+fn a_version_1_book_is_migrated_with_its_contacts() {
+    let (_dir, path) = temp_path("v1.db");
+    {
+        // A book as contactkit with schema version 1 wrote it: one email and one phone column.
+        let mut conn = Connection::open(&path).expect("open");
+        migrate_to(&mut conn, 1).expect("v1 schema");
+        assert_eq!(super::migrate::version(&conn).expect("version"), 1);
+        conn.execute_batch(
+            "INSERT INTO contacts (name, name_key, email, email_key, phone, phone_original, source,
+                                   verification, attributes, created_at, updated_at, last_activity_at)
+             VALUES ('Ana Souza', 'ana souza', 'Ana@example.com', 'ana@example.com', '+14155552671',
+                     '(415) 555-2671', 'whatsapp', 'verified', '{\"budget\":5}', 1700000000000,
+                     1700000000000, NULL),
+                    ('Bo', 'bo', NULL, NULL, NULL, NULL, 'referral', 'unverified', '{}', 1700000000001,
+                     1700000000001, 1700000000500);
+             INSERT INTO tags (name, key) VALUES ('Hot', 'hot');
+             INSERT INTO contact_tags (contact_id, tag_id) VALUES (1, 1);",
+        )
+        .expect("v1 rows");
+    }
+    let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("migrates");
+    let book = Book::with_store(Box::new(store), BookOptions::default());
+    let ana = book.get("1".parse().expect("id")).expect("ana");
+    assert_eq!(ana.email(), Some("Ana@example.com"));
+    assert_eq!(ana.phone(), Some("+14155552671"));
+    assert_eq!(ana.phones[0].original, "(415) 555-2671");
+    assert_eq!(ana.tags, vec!["Hot"]);
+    assert_eq!(ana.verification, crate::Verification::Verified);
+    let bo = book.get("2".parse().expect("id")).expect("bo");
+    assert!(bo.emails.is_empty() && bo.phones.is_empty());
+    assert!(bo.last_activity_at.is_some());
+    // Uniqueness still holds on the migrated points.
+    let err = book
+        .create(&Actor::api("t"), NewContact::new("Twin").email("ANA@EXAMPLE.COM"))
+        .expect_err("duplicate");
+    assert!(matches!(err, Error::Duplicate { field: Field::Email, existing, .. } if existing == ana.id));
+    drop(book);
+    let conn = Connection::open(&path).expect("reopen");
+    assert_eq!(super::migrate::version(&conn).expect("version"), LATEST);
+}
+
+#[test]
+fn a_book_from_a_newer_contactkit_is_refused_and_left_untouched() {
+    let (_dir, path) = temp_path("future.db");
+    {
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch("CREATE TABLE from_the_future (x); INSERT INTO from_the_future VALUES (1);")
+            .expect("table");
+        conn.pragma_update(None, "user_version", LATEST + 1)
+            .expect("version");
+    }
+    let before = std::fs::read(&path).expect("bytes");
+    match SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT) {
+        Err(Error::SchemaTooNew { found, supported }) => assert_eq!((found, supported), (LATEST + 1, LATEST)),
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read(&path).expect("bytes"),
+        before,
+        "the newer book was modified"
+    );
+    assert!(
+        !path.with_extension("db-wal").exists(),
+        "a WAL file was created next to it"
+    );
+}
+
+#[test]
+fn opening_twice_migrates_once() {
+    let (_dir, path) = temp_path("twice.db");
+    let first = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("first");
+    let second = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("second");
+    let a = Book::with_store(Box::new(first), BookOptions::default());
+    let b = Book::with_store(Box::new(second), BookOptions::default());
+    let c = a
+        .create(&Actor::api("t"), NewContact::new("Shared"))
+        .expect("create");
+    assert_eq!(b.get(c.id).expect("seen by the other handle").name, "Shared");
+}
+
+#[test]
+fn file_books_use_wal_and_foreign_keys() {
+    let (_dir, path) = temp_path("pragmas.db");
+    let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
+    let conn = store.lock_writer();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .expect("mode");
+    let fk: i64 = conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .expect("fk");
+    let secure: i64 = conn
+        .pragma_query_value(None, "secure_delete", |r| r.get(0))
+        .expect("sd");
+    assert_eq!((mode.as_str(), fk, secure), ("wal", 1, 1));
+}
