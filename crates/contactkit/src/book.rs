@@ -158,6 +158,11 @@ impl Book {
         &self.options
     }
 
+    /// The storage backend.
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
     fn read<T>(&self, body: impl FnOnce(&mut dyn Reader) -> Result<T>) -> Result<T> {
         let mut body = Some(body);
         let mut out = None;

@@ -29,6 +29,8 @@ pub enum Field {
     Region,
     /// The contact id.
     Id,
+    /// A part of a query: its limit, cursor, sort or an attribute operand.
+    Query,
 }
 
 impl Field {
@@ -50,6 +52,7 @@ impl Field {
             Field::Label => "label",
             Field::Region => "region",
             Field::Id => "id",
+            Field::Query => "query",
         }
     }
 }

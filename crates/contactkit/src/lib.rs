@@ -36,6 +36,7 @@ mod error;
 mod fold;
 mod phone;
 mod policy;
+mod query;
 pub mod store;
 mod tag;
 
@@ -50,5 +51,8 @@ pub use error::{Error, ErrorKind, Field, Result, StorageError};
 pub use fold::fold;
 pub use phone::{Phone, PhoneRegion, phone_digits};
 pub use policy::{Action, is_allowed};
+pub use query::{
+    AttributeFilter, AttributeOp, DEFAULT_LIMIT, Filter, Iter, MAX_LIMIT, Page, Query, Sort, TimeRange,
+};
 pub use store::SqliteStore;
 pub use tag::{MAX_TAG_CHARS, TagCount, TagName};

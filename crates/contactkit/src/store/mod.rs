@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contact::{Attributes, Contact, ContactId, Source, Verification};
 use crate::error::Result;
+use crate::query::{Page, Query};
 use crate::tag::{TagCount, TagName};
 
 pub use sqlite::SqliteStore;
@@ -122,4 +123,12 @@ pub trait Store: Send + Sync {
     /// Runs `body` in a write transaction that commits when it returns `Ok` and rolls back
     /// otherwise.
     fn write(&self, body: &mut dyn FnMut(&mut dyn Writer) -> Result<()>) -> Result<()>;
+    /// One page of the contacts matching `query` and their total count, read in one snapshot.
+    /// The query has been validated ([`Query::validate`]); the backend follows the semantics
+    /// documented on [`Query`], [`crate::Filter`] and [`crate::Sort`].
+    fn query(&self, query: &Query) -> Result<Page>;
+    /// One page of the contacts matching `query` and the cursor after it, without the total.
+    fn page(&self, query: &Query) -> Result<(Vec<Contact>, Option<String>)>;
+    /// How many contacts match `query` (its sort, limit and cursor do not matter).
+    fn count(&self, query: &Query) -> Result<u64>;
 }

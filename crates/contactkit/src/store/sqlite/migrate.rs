@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_contact_points.sql"),
+    include_str!("migrations/0003_search.sql"),
 ];
 
 /// The schema version this library writes.

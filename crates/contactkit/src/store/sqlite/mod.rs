@@ -2,6 +2,8 @@
 //! database.
 
 mod migrate;
+mod query;
+mod search;
 mod sql;
 
 use std::path::{Path, PathBuf};
@@ -10,7 +12,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::contact::Contact;
 use crate::error::Result;
+use crate::query::{Page, Query};
 use crate::store::{Reader, Store, Writer};
 
 /// How many idle reader connections a file store keeps.
@@ -100,6 +104,66 @@ impl SqliteStore {
         migrate::LATEST
     }
 
+    /// Recomputes the whole search index (name ranks, trigram and short-gram tables) from the
+    /// contacts, in one transaction. Writes through [`Store::write`] keep the index up to date
+    /// by themselves; this is for a bulk load that wrote rows without that upkeep, or to
+    /// repair a book.
+    ///
+    /// # Errors
+    /// [`crate::Error::Storage`] when SQLite fails; nothing changes then.
+    ///
+    /// # Examples
+    /// ```
+    /// let store = contactkit::SqliteStore::open_in_memory()?;
+    /// store.rebuild_search_index()?;
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn rebuild_search_index(&self) -> Result<()> {
+        let mut conn = self.lock_writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        search::rebuild(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The SQL text and the SQLite query plan (`EXPLAIN QUERY PLAN` details) of the statement
+    /// that reads a page of `query`, for checking plans in tests and benchmarks.
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`] for a bad query; [`crate::Error::Storage`].
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Query, SqliteStore};
+    /// let store = SqliteStore::open_in_memory()?;
+    /// let (_sql, plan) = store.explain(&Query::new().search("ana"))?;
+    /// assert!(plan.iter().any(|step| step.contains("search_fts")));
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn explain(&self, query: &Query) -> Result<(String, Vec<String>)> {
+        query.validate()?;
+        self.read_with(|conn| query::explain(conn, query))
+    }
+
+    /// Runs `body` on a connection inside a read transaction (one snapshot).
+    fn read_with<T>(&self, body: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let run = |conn: &mut Connection| -> Result<T> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let out = body(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        match &self.readers {
+            Some(pool) => {
+                let mut conn = pool.take()?;
+                let result = run(&mut conn);
+                pool.give_back(conn);
+                result
+            }
+            None => run(&mut self.lock_writer()),
+        }
+    }
+
     fn lock_writer(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves no transaction open (the guard rolled back),
         // so the connection is still sound.
@@ -161,6 +225,26 @@ impl Store for SqliteStore {
         body(&mut sql::Sql::new(&tx))?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn query(&self, query: &Query) -> Result<Page> {
+        self.read_with(|conn| {
+            let (contacts, next_cursor) = query::page(conn, query)?;
+            let total = query::count(conn, query)?;
+            Ok(Page {
+                contacts,
+                total,
+                next_cursor,
+            })
+        })
+    }
+
+    fn page(&self, query: &Query) -> Result<(Vec<Contact>, Option<String>)> {
+        self.read_with(|conn| query::page(conn, query))
+    }
+
+    fn count(&self, query: &Query) -> Result<u64> {
+        self.read_with(|conn| query::count(conn, query))
     }
 }
 

@@ -208,7 +208,9 @@ impl Writer for Sql<'_> {
                 to_millis(record.updated_at),
                 record.last_activity_at.map(to_millis),
             ])?;
-        Ok(ContactId::from_raw(self.conn.last_insert_rowid()))
+        let id = self.conn.last_insert_rowid();
+        super::search::reindex(self.conn, id)?; // query engine: search index upkeep
+        Ok(ContactId::from_raw(id))
     }
 
     fn update_contact(&mut self, id: ContactId, record: &ContactRecord) -> Result<bool> {
@@ -232,11 +234,13 @@ impl Writer for Sql<'_> {
                 to_millis(record.updated_at),
                 record.last_activity_at.map(to_millis),
             ])?;
+        super::search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
         Ok(changed == 1)
     }
 
     fn delete_contact(&mut self, id: ContactId) -> Result<bool> {
         // Points and tag links go by ON DELETE CASCADE.
+        super::search::remove(self.conn, id.as_raw())?; // query engine: search index upkeep
         let deleted = self
             .conn
             .prepare_cached("DELETE FROM contacts WHERE id = ?1")?
@@ -289,6 +293,7 @@ impl Writer for Sql<'_> {
         self.conn
             .prepare_cached(sql)?
             .execute(params![id.as_raw(), primary])?;
+        super::search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
         Ok(())
     }
 

@@ -1,0 +1,50 @@
+-- Version 3: the search and sort indexes of the query engine (store/sqlite/query.rs).
+--
+-- name_rank is a gapped integer in (name_key, id) order. It is the rowid of the contentless
+-- trigram table search_fts, so a MATCH ordered by rowid comes out in name order and a page
+-- of any term costs the same whether it has 10 matches or 100,000. search_gram holds the
+-- 1- and 2-character grams containing a CJK/kana/Hangul character (below the trigram length).
+ALTER TABLE contacts ADD COLUMN name_rank INTEGER;
+CREATE UNIQUE INDEX contacts_name_rank ON contacts(name_rank);
+-- Activity order with never-active contacts below every time (the sentinel is i64::MIN + 1),
+-- so one keyset comparison serves both directions.
+CREATE INDEX contacts_activity_key ON contacts(coalesce(last_activity_at, -9223372036854775807), id);
+CREATE INDEX contacts_verification_created ON contacts(verification, created_at, id);
+
+CREATE VIRTUAL TABLE search_fts USING fts5(
+    name, email, phone,
+    content = '', contentless_delete = 1, tokenize = 'trigram case_sensitive 1'
+);
+
+CREATE TABLE search_gram (
+    gram TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    PRIMARY KEY (gram, rank)
+) WITHOUT ROWID;
+CREATE INDEX search_gram_by_rank ON search_gram(rank);
+
+-- Existing contacts: the same statements as SqliteStore::rebuild_search_index.
+UPDATE contacts SET name_rank = r.n * 4096
+    FROM (SELECT id, row_number() OVER (ORDER BY name_key, id) AS n FROM contacts) AS r
+    WHERE contacts.id = r.id;
+INSERT INTO search_fts (rowid, name, email, phone)
+    SELECT c.name_rank, c.name_key,
+           (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
+           (SELECT group_concat(substr(p.key, 2), ' ') FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'phone')
+    FROM contacts c ORDER BY c.name_rank;
+WITH RECURSIVE
+    src(rank, t) AS (
+        SELECT c.name_rank, c.name_key FROM contacts c
+        UNION ALL
+        SELECT c.name_rank, p.key FROM contact_points p JOIN contacts c ON c.id = p.contact_id WHERE p.kind = 'email'
+    ),
+    pos(rank, t, i) AS (
+        SELECT rank, t, 1 FROM src WHERE t GLOB '*[⺀-􏿿]*'
+        UNION ALL
+        SELECT rank, t, i + 1 FROM pos WHERE i < length(t)
+    )
+INSERT OR IGNORE INTO search_gram (gram, rank)
+    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 11904
+    UNION
+    SELECT substr(t, i, 2), rank FROM pos
+    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 11904 OR unicode(substr(t, i + 1, 1)) >= 11904);

@@ -1,0 +1,564 @@
+//! The query engine on SQLite: a [`Query`] compiled to one statement per page and one per
+//! count. SQL text is assembled only from `&'static str` fragments chosen by `match` on our
+//! enums; every value is bound (lists as one JSON array through `json_each`).
+//!
+//! Plans (see `docs/query.md` for the measurements behind them):
+//! - **Search by name order**: the trigram table `search_fts` (or `search_gram` for one or
+//!   two CJK characters) has the contact's name rank as rowid, so `MATCH … ORDER BY rowid`
+//!   yields matches already in name order and stops at the page: a common term costs what a
+//!   rare one does. Filters are checked on the joined contact row.
+//! - **Search by another order**: a capped count of the matches estimates selectivity. A rare
+//!   term (under [`COLLECT_LIMIT`] matches) collects its matches and sorts them; a common one
+//!   walks the sort index and tests membership in the match set.
+//! - **No search** (or a term too short for either index): walk the sort index, test each row,
+//!   stop when the page is full; keyset `(key, id)` comparisons make page 200 cost page 1.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::contact::{Contact, ContactId};
+use crate::error::Result;
+use crate::query::{
+    AttributeOp, Cursor, Filter, Operand, Query, SearchTerm, Sort, SortKey, is_dense, tag_keys,
+};
+use crate::store::{Reader, sqlite::sql::Sql};
+
+/// Under this many matches a search term is "rare": collect and sort rather than walk.
+pub(super) const COLLECT_LIMIT: i64 = 2000;
+
+/// A statement under construction: static text, bound values.
+struct Stmt {
+    sql: String,
+    params: Vec<Value>,
+}
+
+impl Stmt {
+    fn new() -> Self {
+        Stmt {
+            sql: String::with_capacity(512),
+            params: Vec::new(),
+        }
+    }
+
+    /// Appends SQL text: only ever a literal.
+    fn push(&mut self, text: &'static str) -> &mut Self {
+        self.sql.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.params.push(value.into());
+        self
+    }
+}
+
+fn json_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let items: Vec<String> = items.into_iter().map(|s| s.as_ref().to_owned()).collect();
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Appends the condition `filter` on the contact row `c`. Every fragment is two-valued (never
+/// NULL), so NOT means what it says.
+fn filter_sql(filter: &Filter, out: &mut Stmt) {
+    match filter {
+        Filter::And(all) | Filter::Or(all) if all.is_empty() => {
+            out.push(if matches!(filter, Filter::And(_)) {
+                "1"
+            } else {
+                "0"
+            });
+        }
+        Filter::And(all) | Filter::Or(all) => {
+            let joiner = if matches!(filter, Filter::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            out.push("(");
+            for (n, f) in all.iter().enumerate() {
+                if n > 0 {
+                    out.push(joiner);
+                }
+                filter_sql(f, out);
+            }
+            out.push(")");
+        }
+        Filter::Not(inner) => {
+            out.push("(NOT ");
+            filter_sql(inner, out);
+            out.push(")");
+        }
+        Filter::TagsAny(tags) => tags_any(tags, out),
+        Filter::TagsNone(tags) => {
+            out.push("(NOT ");
+            tags_any(tags, out);
+            out.push(")");
+        }
+        Filter::TagsAll(tags) => {
+            out.push(
+                "NOT EXISTS (SELECT 1 FROM json_each(?) j WHERE NOT EXISTS (
+                    SELECT 1 FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+                    WHERE ct.contact_id = c.id AND t.key = j.value))",
+            )
+            .bind(json_list(tag_keys(tags)));
+        }
+        Filter::VerificationIn(set) => {
+            out.push("c.verification IN (SELECT value FROM json_each(?))")
+                .bind(json_list(set.iter().map(|v| v.as_str())));
+        }
+        Filter::SourceIn(set) => {
+            out.push("c.source IN (SELECT value FROM json_each(?))")
+                .bind(json_list(set.iter().map(|v| v.as_str())));
+        }
+        Filter::Created(range) => {
+            let (from, to) = range.millis();
+            out.push("(c.created_at BETWEEN ? AND ?)")
+                .bind(from.unwrap_or(i64::MIN))
+                .bind(to.unwrap_or(i64::MAX));
+        }
+        Filter::LastActivity(range) => {
+            let (from, to) = range.millis();
+            out.push("(c.last_activity_at IS NOT NULL AND c.last_activity_at BETWEEN ? AND ?)")
+                .bind(from.unwrap_or(i64::MIN))
+                .bind(to.unwrap_or(i64::MAX));
+        }
+        Filter::NeverActive => {
+            out.push("c.last_activity_at IS NULL");
+        }
+        Filter::HasEmail => {
+            out.push("c.email IS NOT NULL");
+        }
+        Filter::NoEmail => {
+            out.push("c.email IS NULL");
+        }
+        Filter::HasPhone => {
+            out.push("c.phone IS NOT NULL");
+        }
+        Filter::NoPhone => {
+            out.push("c.phone IS NULL");
+        }
+        Filter::Attribute(attr) => {
+            let (negate, op) = match &attr.op {
+                AttributeOp::Ne(value) => (true, AttributeOp::Eq(value.clone())),
+                AttributeOp::Absent => (true, AttributeOp::Present),
+                other => (false, other.clone()),
+            };
+            out.push(if negate { "NOT EXISTS" } else { "EXISTS" })
+                .push(" (SELECT 1 FROM json_each(c.attributes) j WHERE j.key = ? AND ")
+                .bind(attr.key.clone());
+            attribute_op(&op, out);
+            out.push(")");
+        }
+    }
+}
+
+fn tags_any(tags: &[String], out: &mut Stmt) {
+    out.push(
+        "EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = c.id
+            AND ct.tag_id IN (SELECT t.id FROM tags t WHERE t.key IN (SELECT value FROM json_each(?))))",
+    )
+    .bind(json_list(tag_keys(tags)));
+}
+
+/// Appends the test of `op` on the attribute value `j` of `json_each` (`Ne` and `Absent` are
+/// turned into negated `Eq` and `Present` by the caller).
+fn attribute_op(op: &AttributeOp, out: &mut Stmt) {
+    const NUMBER: &str = "j.type IN ('integer', 'real')";
+    const DATE: &str = "j.type = 'text' AND j.value GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
+    const TIME_MS: &str = "j.type = 'text' AND j.value GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'
+        AND unixepoch(j.value, 'subsec') IS NOT NULL
+        AND CAST(round(unixepoch(j.value, 'subsec') * 1000) AS INTEGER)";
+    match op {
+        AttributeOp::Present | AttributeOp::Absent => {
+            out.push("1");
+        }
+        AttributeOp::Eq(value) | AttributeOp::Ne(value) => match Operand::of(value) {
+            Operand::Bool(b) => {
+                out.push("j.type = ?")
+                    .bind(if b { "true" } else { "false" }.to_owned());
+            }
+            Operand::Number(n) => {
+                out.push(NUMBER).push(" AND j.value = ?").bind(n);
+            }
+            Operand::Date(text) | Operand::DateTime(text, _) | Operand::Text(text) => {
+                out.push("j.type = 'text' AND j.value = ?").bind(text);
+            }
+        },
+        AttributeOp::Contains(text) => {
+            out.push("j.type = 'text' AND instr(j.value, ?) > 0")
+                .bind(text.clone());
+        }
+        AttributeOp::Gt(value) | AttributeOp::Lt(value) => {
+            let greater = matches!(op, AttributeOp::Gt(_));
+            let cmp = if greater { " > ?" } else { " < ?" };
+            match Operand::of(value) {
+                Operand::Number(n) => {
+                    out.push(NUMBER).push(" AND j.value").push(cmp).bind(n);
+                }
+                Operand::Date(text) => {
+                    out.push(DATE).push(" AND j.value").push(cmp).bind(text);
+                }
+                Operand::DateTime(_, ms) => {
+                    out.push(TIME_MS).push(cmp).bind(ms);
+                }
+                Operand::Bool(_) | Operand::Text(_) => {
+                    out.push("0");
+                }
+            }
+        }
+    }
+}
+
+/// Appends the search condition tested row by row (terms too short for the indexes).
+fn search_scan(term: &SearchTerm, out: &mut Stmt) {
+    out.push(
+        "(instr(c.name_key, ?) > 0 OR EXISTS (SELECT 1 FROM contact_points p
+            WHERE p.contact_id = c.id AND p.kind = 'email' AND instr(p.key, ?) > 0)",
+    )
+    .bind(term.text.clone())
+    .bind(term.text.clone());
+    if let Some(digits) = &term.digits {
+        out.push(
+            " OR EXISTS (SELECT 1 FROM contact_points p
+                WHERE p.contact_id = c.id AND p.kind = 'phone' AND instr(substr(p.key, 2), ?) > 0)",
+        )
+        .bind(digits.clone());
+    }
+    out.push(")");
+}
+
+/// Where a search's matches come from.
+enum Source {
+    /// The trigram table, with this MATCH expression.
+    Fts(String),
+    /// The short-gram table, with this gram.
+    Gram(String),
+    /// Row-by-row tests.
+    Scan,
+}
+
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+fn source_of(term: &SearchTerm) -> Source {
+    let chars = term.text.chars().count();
+    let digits_ok = term.digits.as_ref().is_none_or(|d| d.len() >= 3);
+    if chars >= 3 && digits_ok {
+        // The phone column holds only ASCII digits and spaces: a text with any other
+        // character cannot match there, so it needs no column filter (which would cost a walk
+        // over the other columns' postings).
+        let phone_proof = term.text.chars().any(|c| !(c.is_ascii_digit() || c == ' '));
+        let mut expr = if phone_proof {
+            fts_phrase(&term.text)
+        } else {
+            format!("{{name email}} : {}", fts_phrase(&term.text))
+        };
+        if let Some(digits) = &term.digits {
+            expr = format!("({expr}) OR (phone : {})", fts_phrase(digits));
+        }
+        return Source::Fts(expr);
+    }
+    if chars <= 2 && term.digits.is_none() && term.text.chars().any(is_dense) {
+        return Source::Gram(term.text.clone());
+    }
+    Source::Scan
+}
+
+/// The pieces of SQL of one order.
+struct Order {
+    /// The sort key of a row.
+    key: &'static str,
+    /// ORDER BY.
+    order_by: &'static str,
+    /// Rows after a cursor `(key, id)`.
+    after: &'static str,
+    /// The index walked when a common search term is tested row by row.
+    index: &'static str,
+}
+
+fn order(sort: Sort) -> Order {
+    const ACTIVITY: &str = "coalesce(c.last_activity_at, -9223372036854775807)";
+    match sort {
+        Sort::NameAsc => Order {
+            key: "c.name_key",
+            order_by: "c.name_key, c.id",
+            after: "(c.name_key, c.id) > (?, ?)",
+            index: "contacts_name_key",
+        },
+        Sort::NameDesc => Order {
+            key: "c.name_key",
+            order_by: "c.name_key DESC, c.id DESC",
+            after: "(c.name_key, c.id) < (?, ?)",
+            index: "contacts_name_key",
+        },
+        Sort::CreatedAsc => Order {
+            key: "c.created_at",
+            order_by: "c.created_at, c.id",
+            after: "(c.created_at, c.id) > (?, ?)",
+            index: "contacts_created",
+        },
+        Sort::CreatedDesc => Order {
+            key: "c.created_at",
+            order_by: "c.created_at DESC, c.id DESC",
+            after: "(c.created_at, c.id) < (?, ?)",
+            index: "contacts_created",
+        },
+        Sort::LastActivityAsc => Order {
+            key: ACTIVITY,
+            order_by: "coalesce(c.last_activity_at, -9223372036854775807), c.id",
+            after: "(coalesce(c.last_activity_at, -9223372036854775807), c.id) > (?, ?)",
+            index: "contacts_activity_key",
+        },
+        Sort::LastActivityDesc => Order {
+            key: ACTIVITY,
+            order_by: "coalesce(c.last_activity_at, -9223372036854775807) DESC, c.id DESC",
+            after: "(coalesce(c.last_activity_at, -9223372036854775807), c.id) < (?, ?)",
+            index: "contacts_activity_key",
+        },
+    }
+}
+
+fn bind_key(key: &SortKey, out: &mut Stmt) {
+    match key {
+        SortKey::Text(text) => out.bind(text.clone()),
+        SortKey::Int(n) => out.bind(*n),
+    };
+}
+
+fn where_filter(query: &Query, out: &mut Stmt) {
+    if let Some(filter) = &query.filter {
+        out.push(" AND ");
+        filter_sql(filter, out);
+    }
+}
+
+/// The rank bound of a name-ordered search page after `cursor`: ranks strictly beyond it
+/// come next. The cursor's own contact may be gone, so the bound is the rank of the nearest
+/// contact at or before (ascending) / at or after (descending) the cursor's position.
+fn rank_bound(conn: &Connection, sort: Sort, cursor: Option<&Cursor>) -> Result<i64> {
+    let descending = sort.is_descending();
+    let Some(Cursor {
+        key: SortKey::Text(key),
+        id,
+        ..
+    }) = cursor
+    else {
+        return Ok(if descending { i64::MAX } else { i64::MIN });
+    };
+    let sql = if descending {
+        "SELECT name_rank FROM contacts WHERE (name_key, id) >= (?1, ?2) AND name_rank IS NOT NULL
+         ORDER BY name_key, id LIMIT 1"
+    } else {
+        "SELECT name_rank FROM contacts WHERE (name_key, id) <= (?1, ?2) AND name_rank IS NOT NULL
+         ORDER BY name_key DESC, id DESC LIMIT 1"
+    };
+    let bound: Option<i64> = conn
+        .prepare_cached(sql)?
+        .query_row(rusqlite::params![key, id.as_raw()], |row| row.get(0))
+        .optional()?;
+    Ok(bound.unwrap_or(if descending { i64::MAX } else { i64::MIN }))
+}
+
+/// How many matches the FTS expression has, counted up to [`COLLECT_LIMIT`].
+fn capped_matches(conn: &Connection, source: &Source) -> Result<i64> {
+    let (sql, value) = match source {
+        Source::Fts(expr) => (
+            "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ?1 LIMIT ?2)",
+            expr,
+        ),
+        Source::Gram(gram) => (
+            "SELECT count(*) FROM (SELECT 1 FROM search_gram WHERE gram = ?1 LIMIT ?2)",
+            gram,
+        ),
+        Source::Scan => return Ok(COLLECT_LIMIT),
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(rusqlite::params![value, COLLECT_LIMIT], |row| row.get(0))?)
+}
+
+/// Builds the page statement: selects `(id, sort key)` of up to `limit + 1` rows.
+fn page_stmt(conn: &Connection, query: &Query, cursor: Option<&Cursor>, limit: i64) -> Result<Stmt> {
+    let sort = query.sort;
+    let ord = order(sort);
+    let term = query.search_term();
+    let source = term.as_ref().map_or(Source::Scan, source_of);
+    let mut s = Stmt::new();
+    let name_sorted = matches!(sort, Sort::NameAsc | Sort::NameDesc);
+    match (&term, &source) {
+        (Some(_), Source::Fts(expr)) | (Some(_), Source::Gram(expr)) if name_sorted => {
+            let bound = rank_bound(conn, sort, cursor)?;
+            let (from, rank_col) = match source {
+                Source::Fts(_) => (
+                    "SELECT c.id, c.name_key FROM search_fts CROSS JOIN contacts c
+                     ON c.name_rank = search_fts.rowid WHERE search_fts MATCH ?",
+                    "search_fts.rowid",
+                ),
+                _ => (
+                    "SELECT c.id, c.name_key FROM search_gram g CROSS JOIN contacts c
+                     ON c.name_rank = g.rank WHERE g.gram = ?",
+                    "g.rank",
+                ),
+            };
+            s.push(from).bind(expr.clone()).push(" AND ").push(rank_col);
+            s.push(if sort.is_descending() { " < ?" } else { " > ?" })
+                .bind(bound);
+            where_filter(query, &mut s);
+            s.push(" ORDER BY ").push(rank_col);
+            s.push(if sort.is_descending() { " DESC" } else { "" });
+        }
+        (Some(_), Source::Fts(expr)) | (Some(_), Source::Gram(expr)) => {
+            let rare = capped_matches(conn, &source)? < COLLECT_LIMIT;
+            let is_fts = matches!(source, Source::Fts(_));
+            if rare {
+                s.push("SELECT c.id, ").push(ord.key);
+                s.push(if is_fts {
+                    " FROM search_fts CROSS JOIN contacts c ON c.name_rank = search_fts.rowid
+                      WHERE search_fts MATCH ?"
+                } else {
+                    " FROM search_gram g CROSS JOIN contacts c ON c.name_rank = g.rank WHERE g.gram = ?"
+                });
+            } else {
+                s.push("SELECT c.id, ")
+                    .push(ord.key)
+                    .push(" FROM contacts c INDEXED BY ");
+                s.push(ord.index);
+                s.push(if is_fts {
+                    " WHERE c.name_rank IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
+                } else {
+                    " WHERE c.name_rank IN (SELECT rank FROM search_gram WHERE gram = ?)"
+                });
+            }
+            s.bind(expr.clone());
+            keyset(&ord, cursor, &mut s);
+            where_filter(query, &mut s);
+            s.push(" ORDER BY ").push(ord.order_by);
+        }
+        _ => {
+            s.push("SELECT c.id, ")
+                .push(ord.key)
+                .push(" FROM contacts c WHERE 1");
+            if let Some(term) = &term {
+                s.push(" AND ");
+                search_scan(term, &mut s);
+            }
+            keyset(&ord, cursor, &mut s);
+            where_filter(query, &mut s);
+            s.push(" ORDER BY ").push(ord.order_by);
+        }
+    }
+    s.push(" LIMIT ?").bind(limit + 1);
+    Ok(s)
+}
+
+fn keyset(ord: &Order, cursor: Option<&Cursor>, s: &mut Stmt) {
+    if let Some(cursor) = cursor {
+        s.push(" AND ").push(ord.after);
+        bind_key(&cursor.key, s);
+        s.bind(cursor.id.as_raw());
+    }
+}
+
+fn count_stmt(query: &Query) -> Stmt {
+    let term = query.search_term();
+    let source = term.as_ref().map_or(Source::Scan, source_of);
+    let mut s = Stmt::new();
+    match (&term, &source, &query.filter) {
+        (Some(_), Source::Fts(expr), None) => {
+            s.push("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?")
+                .bind(expr.clone());
+        }
+        (Some(_), Source::Gram(gram), None) => {
+            s.push("SELECT count(*) FROM search_gram WHERE gram = ?")
+                .bind(gram.clone());
+        }
+        (Some(_), Source::Fts(expr), Some(_)) => {
+            s.push(
+                "SELECT count(*) FROM search_fts CROSS JOIN contacts c ON c.name_rank = search_fts.rowid
+                 WHERE search_fts MATCH ?",
+            )
+            .bind(expr.clone());
+            where_filter(query, &mut s);
+        }
+        (Some(_), Source::Gram(gram), Some(_)) => {
+            s.push(
+                "SELECT count(*) FROM search_gram g CROSS JOIN contacts c ON c.name_rank = g.rank
+                 WHERE g.gram = ?",
+            )
+            .bind(gram.clone());
+            where_filter(query, &mut s);
+        }
+        _ => {
+            s.push("SELECT count(*) FROM contacts c WHERE 1");
+            if let Some(term) = &term {
+                s.push(" AND ");
+                search_scan(term, &mut s);
+            }
+            where_filter(query, &mut s);
+        }
+    }
+    s
+}
+
+/// How many contacts match `query`.
+pub(super) fn count(conn: &Connection, query: &Query) -> Result<u64> {
+    let s = count_stmt(query);
+    let n: i64 = conn
+        .prepare_cached(&s.sql)?
+        .query_row(rusqlite::params_from_iter(s.params.iter()), |row| row.get(0))?;
+    Ok(n.max(0) as u64)
+}
+
+/// One page of `query` and the cursor after it.
+pub(super) fn page(conn: &Connection, query: &Query) -> Result<(Vec<Contact>, Option<String>)> {
+    let limit = i64::from(query.page_size()?);
+    let cursor = query.start()?;
+    let s = page_stmt(conn, query, cursor.as_ref(), limit)?;
+    let mut stmt = conn.prepare_cached(&s.sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
+    let mut hits: Vec<(i64, SortKey)> = Vec::with_capacity(limit as usize + 1);
+    while let Some(row) = rows.next()? {
+        let key = match query.sort {
+            Sort::NameAsc | Sort::NameDesc => SortKey::Text(row.get(1)?),
+            _ => SortKey::Int(row.get(1)?),
+        };
+        hits.push((row.get(0)?, key));
+    }
+    drop(rows);
+    let more = hits.len() as i64 > limit;
+    hits.truncate(limit as usize);
+    let next = if more {
+        hits.last().map(|(id, key)| {
+            Cursor {
+                sort: query.sort,
+                key: key.clone(),
+                id: ContactId::from_raw(*id),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    let mut reader = Sql::new(conn);
+    let mut contacts = Vec::with_capacity(hits.len());
+    for (id, _) in hits {
+        if let Some(contact) = reader.contact(ContactId::from_raw(id))? {
+            contacts.push(contact);
+        }
+    }
+    Ok((contacts, next))
+}
+
+/// The SQL and the query plan of `query`'s page statement, for tests and benchmarks.
+pub(super) fn explain(conn: &Connection, query: &Query) -> Result<(String, Vec<String>)> {
+    let cursor = query.start()?;
+    let s = page_stmt(conn, query, cursor.as_ref(), i64::from(query.page_size()?))?;
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", s.sql))?;
+    let plan = stmt
+        .query_map(rusqlite::params_from_iter(s.params.iter()), |row| {
+            row.get::<_, String>(3)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((s.sql, plan))
+}

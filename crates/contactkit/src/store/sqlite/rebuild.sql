@@ -1,0 +1,30 @@
+-- Rebuilds the search index of migration 0003 from the contacts and their points
+-- (SqliteStore::rebuild_search_index). Runs inside the caller's transaction.
+UPDATE contacts SET name_rank = NULL;
+UPDATE contacts SET name_rank = r.n * 4096
+    FROM (SELECT id, row_number() OVER (ORDER BY name_key, id) AS n FROM contacts) AS r
+    WHERE contacts.id = r.id;
+INSERT INTO search_fts (search_fts) VALUES ('delete-all');
+DELETE FROM search_gram;
+INSERT INTO search_fts (rowid, name, email, phone)
+    SELECT c.name_rank, c.name_key,
+           (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
+           (SELECT group_concat(substr(p.key, 2), ' ') FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'phone')
+    FROM contacts c ORDER BY c.name_rank;
+WITH RECURSIVE
+    src(rank, t) AS (
+        SELECT c.name_rank, c.name_key FROM contacts c
+        UNION ALL
+        SELECT c.name_rank, p.key FROM contact_points p JOIN contacts c ON c.id = p.contact_id WHERE p.kind = 'email'
+    ),
+    pos(rank, t, i) AS (
+        SELECT rank, t, 1 FROM src WHERE t GLOB '*[⺀-􏿿]*'
+        UNION ALL
+        SELECT rank, t, i + 1 FROM pos WHERE i < length(t)
+    )
+INSERT OR IGNORE INTO search_gram (gram, rank)
+    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 11904
+    UNION
+    SELECT substr(t, i, 2), rank FROM pos
+    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 11904 OR unicode(substr(t, i + 1, 1)) >= 11904);
+INSERT INTO search_fts (search_fts) VALUES ('optimize');

@@ -1,0 +1,201 @@
+//! Upkeep of the search index (migration 0003): each contact's gapped name rank, its row in
+//! the contentless trigram table `search_fts` and its short grams in `search_gram`.
+//!
+//! The writes in `sql.rs` call [`reindex`] and [`remove`] inside their own transaction, so
+//! the index never disagrees with the contacts table. A bulk load can skip them and call
+//! [`rebuild`] once at the end.
+//!
+//! Invariant: `name_rank` order is `(name_key, id)` order. A new or renamed contact takes the
+//! midpoint of its neighbours' ranks; when there is no room, a window of neighbours is spread
+//! out again ([`respace`]), each rewritten in the search tables.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::Result;
+
+/// The distance between ranks after a rebuild: room for 12 bisections between neighbours.
+pub(super) const GAP: i64 = 4096;
+
+/// Writes the search rows of contact `id` (rank `rank`) from its current name and points.
+const INSERT_FTS: &str = "INSERT INTO search_fts (rowid, name, email, phone)
+    SELECT c.name_rank, c.name_key,
+           (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
+           (SELECT group_concat(substr(p.key, 2), ' ') FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'phone')
+    FROM contacts c WHERE c.id = ?1";
+
+/// The 1- and 2-character grams holding a dense (CJK, kana, Hangul…) character of contact
+/// `id`'s folded name and email keys. The same statement without `c.id = ?1` is in
+/// `rebuild.sql` and migration 0003.
+const INSERT_GRAMS: &str = "WITH RECURSIVE
+    src(rank, t) AS (
+        SELECT c.name_rank, c.name_key FROM contacts c WHERE c.id = ?1
+        UNION ALL
+        SELECT c.name_rank, p.key FROM contact_points p JOIN contacts c ON c.id = p.contact_id
+        WHERE p.kind = 'email' AND c.id = ?1
+    ),
+    pos(rank, t, i) AS (
+        SELECT rank, t, 1 FROM src WHERE t GLOB '*[⺀-\u{10FFFF}]*'
+        UNION ALL
+        SELECT rank, t, i + 1 FROM pos WHERE i < length(t)
+    )
+INSERT OR IGNORE INTO search_gram (gram, rank)
+    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 11904
+    UNION
+    SELECT substr(t, i, 2), rank FROM pos
+    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 11904 OR unicode(substr(t, i + 1, 1)) >= 11904)";
+
+fn delete_entry(conn: &Connection, rank: i64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM search_fts WHERE rowid = ?1")?
+        .execute([rank])?;
+    conn.prepare_cached("DELETE FROM search_gram WHERE rank = ?1")?
+        .execute([rank])?;
+    Ok(())
+}
+
+fn insert_entry(conn: &Connection, id: i64) -> Result<()> {
+    conn.prepare_cached(INSERT_FTS)?.execute([id])?;
+    conn.prepare_cached(INSERT_GRAMS)?.execute([id])?;
+    Ok(())
+}
+
+/// The rank of the nearest ranked contact before (`before`) or after `(key, id)` in name order.
+fn neighbour(conn: &Connection, key: &str, id: i64, before: bool) -> Result<Option<i64>> {
+    let sql = if before {
+        "SELECT name_rank FROM contacts WHERE (name_key, id) < (?1, ?2) AND name_rank IS NOT NULL
+         ORDER BY name_key DESC, id DESC LIMIT 1"
+    } else {
+        "SELECT name_rank FROM contacts WHERE (name_key, id) > (?1, ?2) AND name_rank IS NOT NULL
+         ORDER BY name_key, id LIMIT 1"
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![key, id], |row| row.get(0))
+        .optional()?)
+}
+
+/// A free rank strictly between `prev` and `next`, if there is one.
+fn between(prev: Option<i64>, next: Option<i64>) -> Option<i64> {
+    match (prev, next) {
+        (None, None) => Some(GAP),
+        (Some(p), None) => p.checked_add(GAP),
+        (None, Some(n)) => n.checked_sub(GAP),
+        (Some(p), Some(n)) => (n.checked_sub(p)? >= 2).then(|| p + (n - p) / 2),
+    }
+}
+
+/// Brings contact `id`'s search rows up to date with its row and points, giving it a new rank
+/// when its name moved it (or it has none yet).
+pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
+    let row: Option<(String, Option<i64>)> = conn
+        .prepare_cached("SELECT name_key, name_rank FROM contacts WHERE id = ?1")?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((key, old)) = row else {
+        return Ok(());
+    };
+    if let Some(old) = old {
+        delete_entry(conn, old)?;
+    }
+    let prev = neighbour(conn, &key, id, true)?;
+    let next = neighbour(conn, &key, id, false)?;
+    let fits = old.is_some_and(|r| prev.is_none_or(|p| p < r) && next.is_none_or(|n| r < n));
+    if !fits {
+        match between(prev, next) {
+            Some(rank) => {
+                conn.prepare_cached("UPDATE contacts SET name_rank = ?2 WHERE id = ?1")?
+                    .execute(params![id, rank])?;
+            }
+            None => {
+                conn.prepare_cached("UPDATE contacts SET name_rank = NULL WHERE id = ?1")?
+                    .execute([id])?;
+                return respace(conn, &key, id);
+            }
+        }
+    }
+    insert_entry(conn, id)
+}
+
+/// Removes contact `id`'s search rows (before the contact row goes).
+pub(super) fn remove(conn: &Connection, id: i64) -> Result<()> {
+    let rank: Option<Option<i64>> = conn
+        .prepare_cached("SELECT name_rank FROM contacts WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    if let Some(Some(rank)) = rank {
+        delete_entry(conn, rank)?;
+    }
+    Ok(())
+}
+
+/// Spreads out the ranks of a window of contacts around `(key, id)` (whose rank is NULL and
+/// whose search rows are gone) until there is room, then rewrites their search rows.
+fn respace(conn: &Connection, key: &str, id: i64) -> Result<()> {
+    let mut half: i64 = 16;
+    loop {
+        let side = |sql: &str| -> Result<Vec<(i64, i64)>> {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt
+                .query_map(params![key, id, half + 1], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        };
+        let mut before = side(
+            "SELECT id, name_rank FROM contacts WHERE (name_key, id) < (?1, ?2) AND name_rank IS NOT NULL
+             ORDER BY name_key DESC, id DESC LIMIT ?3",
+        )?;
+        let mut after = side(
+            "SELECT id, name_rank FROM contacts WHERE (name_key, id) > (?1, ?2) AND name_rank IS NOT NULL
+             ORDER BY name_key, id LIMIT ?3",
+        )?;
+        // The bounds stay put; everything strictly between them is renumbered.
+        let lo_fixed = (before.len() as i64 > half).then(|| before.pop()).flatten();
+        let hi_fixed = (after.len() as i64 > half).then(|| after.pop()).flatten();
+        before.reverse();
+        let window: Vec<i64> = before
+            .iter()
+            .map(|(i, _)| *i)
+            .chain(std::iter::once(id))
+            .chain(after.iter().map(|(i, _)| *i))
+            .collect();
+        let count = window.len() as i64;
+        let lowest = before.first().or(after.first()).map_or(0, |(_, r)| *r);
+        let highest = after.last().or(before.last()).map_or(0, |(_, r)| *r);
+        let lo = lo_fixed.map_or(lowest.saturating_sub(GAP * (count + 1)), |(_, r)| r);
+        let hi = hi_fixed.map_or(highest.saturating_add(GAP * (count + 1)), |(_, r)| r);
+        let step = (hi - lo) / (count + 1);
+        if step < 2 && (lo_fixed.is_some() || hi_fixed.is_some()) {
+            half = half.saturating_mul(4);
+            continue;
+        }
+        for (other, rank) in before.iter().chain(after.iter()) {
+            delete_entry(conn, *rank)?;
+            conn.prepare_cached("UPDATE contacts SET name_rank = NULL WHERE id = ?1")?
+                .execute([other])?;
+        }
+        for (n, member) in window.iter().enumerate() {
+            conn.prepare_cached("UPDATE contacts SET name_rank = ?2 WHERE id = ?1")?
+                .execute(params![member, lo + step * (n as i64 + 1)])?;
+            insert_entry(conn, *member)?;
+        }
+        return Ok(());
+    }
+}
+
+/// Recomputes every rank and every search row from the contacts and their points, in bulk:
+/// what a bulk import runs once after loading rows without per-row upkeep.
+pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
+    conn.execute_batch(include_str!("rebuild.sql"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::between;
+
+    #[test]
+    fn between_bisects_and_reports_a_full_gap() {
+        assert_eq!(between(Some(10), Some(20)), Some(15));
+        assert_eq!(between(Some(10), Some(11)), None);
+        assert_eq!(between(None, Some(100)), Some(100 - super::GAP));
+    }
+}
