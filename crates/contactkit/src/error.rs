@@ -145,6 +145,42 @@ pub enum Error {
     /// The storage backend failed.
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    /// An import could not go on (an unreadable file, a duplicate under the `abort` policy);
+    /// nothing was written.
+    #[error("import stopped at line {line}{}: {reason}; nothing was written", import_place(.column, .byte))]
+    Import {
+        /// The 1-based line (CSV, NDJSON, vCard) or element number (JSON array) of the input.
+        line: u64,
+        /// The column (CSV header name) or field the problem is about, if any.
+        column: Option<String>,
+        /// The byte offset in the input, when known.
+        byte: Option<u64>,
+        /// What went wrong, as a sentence a user can act on.
+        reason: String,
+    },
+    /// Reading or writing a stream (an import's input, an export's output) failed.
+    #[error("reading or writing failed: {0}")]
+    Io(String),
+    /// The caller's progress callback asked to stop; nothing was written.
+    #[error("cancelled by the caller; nothing was written")]
+    Cancelled,
+}
+
+fn import_place(column: &Option<String>, byte: &Option<u64>) -> String {
+    let mut place = String::new();
+    if let Some(column) = column {
+        place.push_str(&format!(", column {column:?}"));
+    }
+    if let Some(byte) = byte {
+        place.push_str(&format!(", byte {byte}"));
+    }
+    place
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::Io(err.to_string())
+    }
 }
 
 impl From<rusqlite::Error> for Error {
@@ -171,6 +207,12 @@ pub enum ErrorKind {
     PermissionDenied,
     /// See [`Error::Storage`].
     Storage,
+    /// See [`Error::Import`].
+    Import,
+    /// See [`Error::Io`].
+    Io,
+    /// See [`Error::Cancelled`].
+    Cancelled,
 }
 
 impl Error {
@@ -192,6 +234,9 @@ impl Error {
             Error::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
             Error::Storage(_) => ErrorKind::Storage,
+            Error::Import { .. } => ErrorKind::Import,
+            Error::Io(_) => ErrorKind::Io,
+            Error::Cancelled => ErrorKind::Cancelled,
         }
     }
 

@@ -30,6 +30,7 @@
 
 mod actor;
 mod book;
+mod codec;
 mod contact;
 mod email;
 mod error;
@@ -42,6 +43,11 @@ mod tag;
 
 pub use actor::{Actor, Origin, Role};
 pub use book::{Book, BookOptions};
+pub use codec::{
+    ColumnMapping, ContactJson, ExportFormat, ExportOptions, ExportScope, ExportSummary, ExportWriter,
+    ImportFormat, ImportOptions, ImportReport, IssueKind, OnDuplicate, PointJson, Progress, RowIssue, Target,
+    UnmappedColumn, spreadsheet_safe, suggest_mapping,
+};
 pub use contact::{
     AttributeValue, Attributes, Contact, ContactId, ContactPatch, EmailPoint, MAX_ATTRIBUTE_KEY_CHARS,
     MAX_LABEL_CHARS, MAX_NAME_CHARS, NewContact, PhonePoint, PointInput, Source, Verification,

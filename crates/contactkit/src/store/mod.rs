@@ -83,6 +83,14 @@ pub trait Reader {
     fn tags_with_prefix(&mut self, key_prefix: &str, limit: u32) -> Result<Vec<TagCount>>;
     /// The name of the tag whose key is `key`.
     fn tag_name(&mut self, key: &str) -> Result<Option<String>>;
+
+    // --- Added for import/export (codec): keyset paging over every id, attribute keys. ---
+
+    /// Up to `limit` contact ids greater than `after` (all ids when `None`), ascending: a
+    /// keyset page, so walking every contact costs the same on every page.
+    fn contact_ids_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<Vec<ContactId>>;
+    /// Every custom attribute key used by any contact, in key order.
+    fn attribute_keys(&mut self) -> Result<Vec<String>>;
 }
 
 /// Writes inside one transaction; everything a closure given to [`Store::write`] does commits

@@ -186,6 +186,31 @@ impl Reader for Sql<'_> {
             .query_row([key], |row| row.get(0))
             .optional()?)
     }
+
+    // --- Added for import/export (codec). ---
+
+    fn contact_ids_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<Vec<ContactId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM contacts WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let ids = stmt
+            .query_map(params![after.map_or(0, ContactId::as_raw), limit], |row| {
+                row.get::<_, i64>(0).map(ContactId::from_raw)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
+    fn attribute_keys(&mut self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT j.key FROM contacts c, json_each(c.attributes) j
+             WHERE c.attributes <> '{}' ORDER BY j.key",
+        )?;
+        let keys = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(keys)
+    }
 }
 
 impl Writer for Sql<'_> {

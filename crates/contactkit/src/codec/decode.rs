@@ -1,0 +1,133 @@
+//! Text decoding of an import's input: BOM first, then UTF-16 without BOM, then `chardetng`'s
+//! guess; decoded to UTF-8 as it streams by `encoding_rs_io`.
+
+use std::cell::Cell;
+use std::io::{Chain, Cursor, Read};
+use std::rc::Rc;
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
+use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
+
+use crate::error::{Error, Result};
+
+/// How much of the input is looked at to detect the encoding and sniff the layout.
+pub(crate) const PREFIX_BYTES: usize = 64 * 1024;
+
+/// Counts the bytes read from the raw input, for progress.
+pub(crate) struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The raw input again (prefix first), decoded to UTF-8 as it is read.
+pub(crate) type DecodedReader<R> = DecodeReaderBytes<Chain<Cursor<Vec<u8>>, Counting<R>>, Vec<u8>>;
+
+/// An input opened for reading as UTF-8 text.
+pub(crate) struct Decoded<R> {
+    pub reader: DecodedReader<R>,
+    /// The encoding the input was read in.
+    pub encoding: &'static Encoding,
+    /// The decoded first bytes (at most [`PREFIX_BYTES`] of input), for sniffing.
+    pub prefix: String,
+    /// Bytes of raw input read so far (shared with the reader).
+    pub bytes_read: Rc<Cell<u64>>,
+}
+
+/// Opens `input`: `encoding` is a WHATWG label (`windows-1252`, `shift_jis`, `utf-16le`...)
+/// or `None` to detect it.
+pub(crate) fn open<R: Read>(input: R, encoding: Option<&str>) -> Result<Decoded<R>> {
+    let count = Rc::new(Cell::new(0));
+    let mut raw = Counting {
+        inner: input,
+        count: Rc::clone(&count),
+    };
+    let mut prefix = Vec::with_capacity(PREFIX_BYTES);
+    (&mut raw).take(PREFIX_BYTES as u64).read_to_end(&mut prefix)?;
+    let whole = prefix.len() < PREFIX_BYTES;
+
+    let encoding = match encoding {
+        Some(label) => Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| Error::Import {
+            line: 1,
+            column: None,
+            byte: None,
+            reason: format!(
+                "{label:?} is not an encoding this library knows (try utf-8, windows-1252, shift_jis)"
+            ),
+        })?,
+        None => detect(&prefix, whole),
+    };
+    let (text, _, _) = encoding.decode(&prefix);
+    let prefix_text = text.into_owned();
+    let reader = DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .strip_bom(true)
+        .build(Cursor::new(prefix).chain(raw));
+    Ok(Decoded {
+        reader,
+        encoding,
+        prefix: prefix_text,
+        bytes_read: count,
+    })
+}
+
+/// Guesses the encoding of the first bytes.
+pub(crate) fn detect(prefix: &[u8], whole: bool) -> &'static Encoding {
+    if let Some((encoding, _)) = Encoding::for_bom(prefix) {
+        return encoding;
+    }
+    if let Some(encoding) = utf16_without_bom(prefix) {
+        return encoding;
+    }
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(prefix, whole);
+    detector.guess(None, Utf8Detection::Allow)
+}
+
+/// Text in UTF-16 without a BOM has a zero byte in every other place for ASCII characters:
+/// most of the even bytes (big endian) or most of the odd ones (little endian).
+fn utf16_without_bom(prefix: &[u8]) -> Option<&'static Encoding> {
+    let sample = &prefix[..prefix.len().min(4096) & !1];
+    let pairs = sample.len() / 2;
+    if pairs < 4 {
+        return None;
+    }
+    let even = sample.chunks_exact(2).filter(|p| p[0] == 0 && p[1] != 0).count();
+    let odd = sample.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
+    if even * 10 >= pairs * 6 {
+        Some(UTF_16BE)
+    } else if odd * 10 >= pairs * 6 {
+        Some(UTF_16LE)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_is_found_with_or_without_a_bom() {
+        let text: Vec<u8> = "name,email\r\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
+        assert_eq!(detect(&text, true), UTF_16BE);
+        let le: Vec<u8> = "name,email\r\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(detect(&le, true), UTF_16LE);
+        assert_eq!(detect("é,ü".as_bytes(), true), encoding_rs::UTF_8);
+    }
+}

@@ -1,0 +1,487 @@
+//! Column mapping: which of our fields each CSV column fills, suggested from the header.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Field, Result};
+
+/// The field a CSV column fills.
+///
+/// In JSON a target is an object tagged by `field`: `{"field": "phone", "label": "mobile"}`,
+/// `{"field": "attribute", "key": "budget"}`, `{"field": "label_of", "column": 3}`. As text
+/// ([`std::str::FromStr`], what `--map COLUMN=FIELD` takes) it is the field name, with
+/// `:LABEL` or `:KEY` after it where the field takes one: `phone:mobile`, `attribute:budget`,
+/// `additional_email:work`, `ignore`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "field", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Target {
+    /// Not imported.
+    Ignore,
+    /// The display name.
+    Name,
+    /// A first (given) name; first, middle and last names make the name when there is none.
+    FirstName,
+    /// A middle (additional) name.
+    MiddleName,
+    /// A last (family) name.
+    LastName,
+    /// An email; the first non-empty one of a row is the primary email.
+    Email {
+        /// The label the point gets.
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// A phone; the first non-empty one of a row is the primary phone.
+    Phone {
+        /// The label the point gets.
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// An additional email.
+    AdditionalEmail {
+        /// The label the point gets.
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// An additional phone.
+    AdditionalPhone {
+        /// The label the point gets.
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// A list of additional emails, `label:value; label:value` as our export writes it (or a
+    /// JSON array).
+    AdditionalEmails,
+    /// A list of additional phones, as [`Target::AdditionalEmails`].
+    AdditionalPhones,
+    /// The label of the email or phone in another column (Google's `Phone 1 - Type`).
+    LabelOf {
+        /// The 0-based index of the value column.
+        column: usize,
+    },
+    /// Tags, separated by `,`, `;`, `|` or ` ::: `.
+    Tags,
+    /// The source channel (`whatsapp`, `import`...). New contacts get `import` without one.
+    Source,
+    /// The verification status.
+    Verification,
+    /// The creation time (ISO 8601).
+    CreatedAt,
+    /// The last activity time (ISO 8601).
+    LastActivityAt,
+    /// A custom attribute.
+    Attribute {
+        /// The attribute key.
+        key: String,
+    },
+}
+
+impl Target {
+    /// Whether the column holds emails or phones (so a suggested mapping never ignores it).
+    pub fn is_point(&self) -> bool {
+        matches!(
+            self,
+            Target::Email { .. }
+                | Target::Phone { .. }
+                | Target::AdditionalEmail { .. }
+                | Target::AdditionalPhone { .. }
+                | Target::AdditionalEmails
+                | Target::AdditionalPhones
+        )
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = Error;
+
+    /// # Examples
+    /// ```
+    /// use contactkit::Target;
+    /// assert_eq!("phone:mobile".parse::<Target>()?, Target::Phone { label: Some("mobile".into()) });
+    /// assert_eq!("attribute:budget".parse::<Target>()?, Target::Attribute { key: "budget".into() });
+    /// assert!("phne".parse::<Target>().is_err());
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Target> {
+        let (field, arg) = match text.split_once(':') {
+            Some((f, a)) => (f.trim(), Some(a.trim().to_owned()).filter(|a| !a.is_empty())),
+            None => (text.trim(), None),
+        };
+        let target = match field.to_ascii_lowercase().as_str() {
+            "ignore" => Target::Ignore,
+            "name" => Target::Name,
+            "first_name" => Target::FirstName,
+            "middle_name" => Target::MiddleName,
+            "last_name" => Target::LastName,
+            "email" => Target::Email { label: arg },
+            "phone" => Target::Phone { label: arg },
+            "additional_email" => Target::AdditionalEmail { label: arg },
+            "additional_phone" => Target::AdditionalPhone { label: arg },
+            "additional_emails" => Target::AdditionalEmails,
+            "additional_phones" => Target::AdditionalPhones,
+            "tags" => Target::Tags,
+            "source" => Target::Source,
+            "verification" => Target::Verification,
+            "created_at" => Target::CreatedAt,
+            "last_activity_at" => Target::LastActivityAt,
+            "attribute" => match arg {
+                Some(key) => Target::Attribute { key },
+                None => return Err(Error::invalid(Field::Attribute, text, "write attribute:KEY")),
+            },
+            _ => {
+                return Err(Error::invalid(
+                    Field::Attribute,
+                    text,
+                    "expected a field: name, first_name, middle_name, last_name, email, phone, \
+                     additional_email, additional_phone, additional_emails, additional_phones, tags, \
+                     source, verification, created_at, last_activity_at, attribute:KEY or ignore",
+                ));
+            }
+        };
+        Ok(target)
+    }
+}
+
+/// Where one column of a file goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnMapping {
+    /// The 0-based column index.
+    pub column: usize,
+    /// The header as written in the file.
+    pub header: String,
+    /// The field it fills.
+    pub target: Target,
+}
+
+/// A header cell tidied for matching: zero-width marks and a BOM gone, lower case, every run
+/// of characters that are not letters or digits made one space.
+fn tidy(header: &str) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    for c in header
+        .trim_start_matches(['\u{FEFF}', '\u{200D}', '\u{200B}'])
+        .chars()
+    {
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+fn label(text: &str) -> Option<String> {
+    Some(text.to_owned())
+}
+
+/// The mapping contactkit suggests for a header row.
+///
+/// It knows our own export, Google Contacts (current: `First Name`, `E-mail 1 - Value`,
+/// `Phone 1 - Label`, `Labels`; legacy: `Given Name`, `Family Name`, `E-mail 1 - Type`,
+/// `Group Membership`), Outlook (`E-mail Address`, `E-mail 2 Address`, `Mobile Phone`,
+/// `Business Phone`, `Home Phone`, `Categories`, and common German names), HubSpot (`Email`,
+/// `Phone Number`, `Mobile Phone Number`), Chatwoot (`name`, `email`, `phone_number`,
+/// `labels`), Thunderbird (`Primary Email`, `Work Phone`) and Twenty (`Name / First Name`,
+/// `Emails / Primary Email`, `Phones / Primary Phone Number`, cells marked with U+200D).
+/// A company or organization column becomes the attribute `company` (and the name of a row
+/// that has no other). The first email and phone column become the primary ones, the rest additional; any other
+/// column whose name says email, mail, phone, tel, mobile, cell, fax or pager becomes an
+/// additional point, so no email or phone column is ever left out. Every other column is
+/// [`Target::Ignore`]d (a preview lists them with a sample value).
+///
+/// # Examples
+/// ```
+/// use contactkit::{suggest_mapping, Target};
+/// let m = suggest_mapping(&["Given Name", "Family Name", "E-mail 1 - Type", "E-mail 1 - Value", "Phone 2 - Value"]);
+/// assert_eq!(m[0].target, Target::FirstName);
+/// assert_eq!(m[2].target, Target::LabelOf { column: 3 });
+/// assert_eq!(m[3].target, Target::Email { label: None });
+/// assert_eq!(m[4].target, Target::AdditionalPhone { label: None });
+/// ```
+pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
+    let tidied: Vec<String> = headers.iter().map(|h| tidy(h.as_ref())).collect();
+    let mut targets: Vec<Target> = headers
+        .iter()
+        .zip(&tidied)
+        .map(|(raw, t)| {
+            guess(
+                raw.as_ref().trim_start_matches(['\u{FEFF}', '\u{200D}']).trim(),
+                t,
+            )
+        })
+        .collect();
+
+    // Google's numbered columns: "phone 2 value" and its "phone 2 type/label".
+    for (i, t) in tidied.iter().enumerate() {
+        if let Some((kind, n, part)) = numbered(t) {
+            match part {
+                "value" => {
+                    targets[i] = match (kind, n) {
+                        ("email", 1) => Target::Email { label: None },
+                        ("email", _) => Target::AdditionalEmail { label: None },
+                        (_, 1) => Target::Phone { label: None },
+                        _ => Target::AdditionalPhone { label: None },
+                    }
+                }
+                _ => {
+                    let value = tidied
+                        .iter()
+                        .position(|o| numbered(o) == Some((kind, n, "value")));
+                    if let Some(column) = value {
+                        targets[i] = Target::LabelOf { column };
+                    }
+                }
+            }
+        }
+    }
+
+    // One primary of each kind: the first; later "primary" columns become additional.
+    demote_extra_primaries(&mut targets);
+
+    let mut mapping: Vec<ColumnMapping> = headers
+        .iter()
+        .zip(targets)
+        .enumerate()
+        .map(|(column, (header, target))| ColumnMapping {
+            column,
+            header: header.as_ref().to_owned(),
+            target,
+        })
+        .collect();
+    resolve_own_labels(&mut mapping);
+    mapping
+}
+
+fn demote_extra_primaries(targets: &mut [Target]) {
+    // Outlook lists Business before Mobile; a mobile number is what a contact is reached on,
+    // so a column labelled mobile wins the primary place when there is one.
+    let first_phone = targets
+        .iter()
+        .position(|t| matches!(t, Target::Phone { label: Some(l) } if l == "mobile"))
+        .or_else(|| targets.iter().position(|t| matches!(t, Target::Phone { .. })));
+    let first_email = targets.iter().position(|t| matches!(t, Target::Email { .. }));
+    for (i, t) in targets.iter_mut().enumerate() {
+        match t {
+            Target::Phone { label } if Some(i) != first_phone => {
+                *t = Target::AdditionalPhone { label: label.take() };
+            }
+            Target::Email { label } if Some(i) != first_email => {
+                *t = Target::AdditionalEmail { label: label.take() };
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `("email" | "phone", n, "value" | "type" | "label")` for Google's numbered columns.
+fn numbered(t: &str) -> Option<(&'static str, u32, &str)> {
+    let words: Vec<&str> = t.split(' ').collect();
+    let (kind, rest) = match words.as_slice() {
+        ["e", "mail", rest @ ..] | ["email", rest @ ..] => ("email", rest),
+        ["phone", rest @ ..] => ("phone", rest),
+        _ => return None,
+    };
+    match rest {
+        [n, part] if matches!(*part, "value" | "type" | "label") => Some((kind, n.parse().ok()?, part)),
+        _ => None,
+    }
+}
+
+fn guess(raw: &str, t: &str) -> Target {
+    // Our own export's names first, exactly.
+    match raw {
+        "id" | "updated_at" => return Target::Ignore,
+        "name" => return Target::Name,
+        "email" => return Target::Email { label: None },
+        "phone" | "phone_number" => return Target::Phone { label: None },
+        "additional_emails" => return Target::AdditionalEmails,
+        "additional_phones" => return Target::AdditionalPhones,
+        "email_label" => return Target::LabelOf { column: usize::MAX },
+        "phone_label" => {
+            return Target::LabelOf {
+                column: usize::MAX - 1,
+            };
+        }
+        "tags" | "labels" => return Target::Tags,
+        "source" => return Target::Source,
+        "verification" => return Target::Verification,
+        "created_at" => return Target::CreatedAt,
+        "last_activity_at" => return Target::LastActivityAt,
+        _ => {}
+    }
+    if let Some(key) = raw.strip_prefix("attr:").filter(|k| !k.trim().is_empty()) {
+        return Target::Attribute { key: key.to_owned() };
+    }
+    match t {
+        "name" | "display name" | "full name" | "contact name" | "fn" | "anzeigename" => Target::Name,
+        "first name" | "given name" | "firstname" | "vorname" | "name first name" | "prenom" => {
+            Target::FirstName
+        }
+        "middle name" | "additional name" | "weitere vornamen" => Target::MiddleName,
+        "last name" | "family name" | "lastname" | "surname" | "nachname" | "name last name" | "nom" => {
+            Target::LastName
+        }
+        "email"
+        | "e mail"
+        | "email address"
+        | "e mail address"
+        | "primary email"
+        | "e mail adresse"
+        | "emails primary email"
+        | "work email"
+        | "mail" => Target::Email { label: None },
+        "secondary email" | "emails additional emails" => {
+            if t.contains("additional") {
+                Target::AdditionalEmails
+            } else {
+                Target::AdditionalEmail { label: None }
+            }
+        }
+        "phone"
+        | "phone number"
+        | "phones primary phone number"
+        | "telephone"
+        | "primary phone"
+        | "haupttelefon"
+        | "telefon" => Target::Phone { label: None },
+        "phones additional phones" => Target::AdditionalPhones,
+        "mobile phone"
+        | "mobile"
+        | "mobile number"
+        | "mobile phone number"
+        | "cell phone"
+        | "mobiltelefon"
+        | "handy" => Target::Phone {
+            label: label("mobile"),
+        },
+        "business phone" | "work phone" | "telefon geschäftlich" => Target::Phone { label: label("work") },
+        "home phone" | "telefon privat" => Target::Phone { label: label("home") },
+        "tags" | "labels" | "group membership" | "categories" | "kategorien" | "lists" => Target::Tags,
+        "company" | "organization" | "organisation" | "organization name" | "firma" | "company name" => {
+            Target::Attribute {
+                key: "company".into(),
+            }
+        }
+        _ => guess_point(t),
+    }
+}
+
+/// Any other column whose name says it holds emails or phones: an additional point, labelled
+/// from the name where it is clear.
+fn guess_point(t: &str) -> Target {
+    let words: Vec<&str> = t.split(' ').collect();
+    let has = |w: &str| words.contains(&w);
+    let says_email = has("email") || (has("e") && has("mail")) || has("mail") || t.starts_with("e mail");
+    // Display names and types of emails are not addresses.
+    if says_email && !(has("display") || has("type") || has("angezeigter") || has("typ")) {
+        let label = if has("work") || has("business") {
+            label("work")
+        } else if has("home") {
+            label("home")
+        } else {
+            None
+        };
+        return Target::AdditionalEmail { label };
+    }
+    let label = if has("fax") {
+        label("fax")
+    } else if has("pager") {
+        label("pager")
+    } else if has("mobile") || has("cell") || t.starts_with("mobil") {
+        label("mobile")
+    } else if has("business") || has("work") || t.contains("gesch") {
+        label("work")
+    } else if has("home") || has("privat") {
+        label("home")
+    } else if has("other") {
+        label("other")
+    } else {
+        None
+    };
+    let says_phone = has("phone")
+        || has("tel")
+        || t.starts_with("telefon")
+        || t.starts_with("autotelefon")
+        || has("mobile")
+        || t.starts_with("mobil")
+        || has("cell")
+        || has("fax")
+        || has("pager")
+        || has("isdn");
+    if says_phone {
+        Target::AdditionalPhone { label }
+    } else {
+        Target::Ignore
+    }
+}
+
+/// Resolves the two placeholders our own export's `email_label`/`phone_label` columns get in
+/// [`guess`] into the columns of `email` and `phone`.
+fn resolve_own_labels(mapping: &mut [ColumnMapping]) {
+    let email = mapping.iter().position(|m| m.header == "email");
+    let phone = mapping.iter().position(|m| m.header == "phone");
+    for m in mapping.iter_mut() {
+        if let Target::LabelOf { column } = m.target {
+            let resolved = match column {
+                usize::MAX => email,
+                c if c == usize::MAX - 1 => phone,
+                c => Some(c),
+            };
+            m.target = match resolved {
+                Some(column) => Target::LabelOf { column },
+                None => Target::Ignore,
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(headers: &[&str]) -> Vec<Target> {
+        suggest_mapping(headers).into_iter().map(|m| m.target).collect()
+    }
+
+    #[test]
+    fn outlook_phones_are_all_kept_and_mobile_is_primary() {
+        let t = targets(&[
+            "Business Phone",
+            "Mobile Phone",
+            "Home Fax",
+            "E-mail 2 Address",
+            "E-mail Display Name",
+        ]);
+        assert_eq!(
+            t[0],
+            Target::AdditionalPhone {
+                label: Some("work".into())
+            }
+        );
+        assert_eq!(
+            t[1],
+            Target::Phone {
+                label: Some("mobile".into())
+            }
+        );
+        assert_eq!(
+            t[2],
+            Target::AdditionalPhone {
+                label: Some("fax".into())
+            }
+        );
+        assert_eq!(t[3], Target::AdditionalEmail { label: None });
+        assert_eq!(t[4], Target::Ignore);
+    }
+
+    #[test]
+    fn our_label_columns_point_at_the_primary_columns() {
+        let t = targets(&["id", "name", "email", "phone", "email_label", "phone_label"]);
+        assert_eq!(t[4], Target::LabelOf { column: 2 });
+        assert_eq!(t[5], Target::LabelOf { column: 3 });
+    }
+}

@@ -1,0 +1,387 @@
+//! What one input row (a CSV record, a JSON element, a vCard) says about a contact, and its
+//! validation with the core's rules. Every source turns its rows into a [`Candidate`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::contact::{
+    AttributeValue, Attributes, Source, Verification, valid_attribute, valid_label, valid_name,
+};
+use crate::email::Email;
+use crate::error::Error;
+use crate::phone::{Phone, PhoneRegion};
+use crate::store::PointRecord;
+use crate::tag::TagName;
+
+/// A value with the column (or field) it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Val {
+    pub text: String,
+    pub column: String,
+}
+
+impl Val {
+    pub fn new(text: impl Into<String>, column: impl Into<String>) -> Self {
+        Val {
+            text: text.into(),
+            column: column.into(),
+        }
+    }
+}
+
+/// An email or phone before validation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PointVal {
+    pub value: Val,
+    /// A phone's original text when it differs from `value` (JSON import of our export).
+    pub original: Option<String>,
+    pub label: Option<String>,
+    /// Given as the primary one (sorted first).
+    pub primary: bool,
+}
+
+/// An attribute before validation: typed already (JSON) or text to read (CSV).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AttrIn {
+    Typed(AttributeValue),
+    Text(String),
+}
+
+/// What a row says, as text, before any validation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Candidate {
+    pub name: Option<Val>,
+    /// First, middle and last names, composed into the name when there is none.
+    pub name_parts: Vec<Val>,
+    pub emails: Vec<PointVal>,
+    pub phones: Vec<PointVal>,
+    pub tags: Vec<Val>,
+    pub source: Option<Val>,
+    pub verification: Option<Val>,
+    pub attributes: Vec<(String, AttrIn, String)>,
+    pub created_at: Option<Val>,
+    pub last_activity_at: Option<Val>,
+}
+
+impl Candidate {
+    /// A row with nothing in it at all.
+    pub fn is_blank(&self) -> bool {
+        self.name.is_none()
+            && self.name_parts.is_empty()
+            && self.emails.is_empty()
+            && self.phones.is_empty()
+            && self.tags.is_empty()
+            && self.attributes.is_empty()
+    }
+}
+
+/// One problem of a row: the column, the value as given, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
+    pub column: Option<String>,
+    pub value: String,
+    pub reason: String,
+}
+
+fn problem(column: &str, err: Error) -> Problem {
+    match err {
+        Error::Invalid { value, reason, field } => Problem {
+            column: Some(column.to_owned()),
+            value,
+            reason: format!("{field} {reason}"),
+        },
+        other => Problem {
+            column: Some(column.to_owned()),
+            value: String::new(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// A row that passed validation: what a create or an update writes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Valid {
+    pub name: String,
+    /// False when the name was made up from the email or phone (an update then keeps the
+    /// existing name).
+    pub name_given: bool,
+    pub emails: Vec<PointRecord>,
+    pub phones: Vec<PointRecord>,
+    pub tags: Vec<TagName>,
+    pub source: Option<Source>,
+    pub verification: Option<Verification>,
+    pub attributes: Attributes,
+    pub created_at: Option<DateTime<Utc>>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
+/// Google's system group that every contact is in: not a tag.
+const SYSTEM_GROUPS: [&str; 2] = ["mycontacts", "my contacts"];
+
+/// Splits a tags cell: tags are separated by `,`, `;`, `|` or ` ::: ` (Google), and a leading
+/// `* ` (Google's system-group marker) is dropped, as is Google's "My Contacts" group.
+pub(crate) fn split_tags(cell: &str) -> Vec<String> {
+    cell.split([',', ';', '|'])
+        .flat_map(|part| part.split(":::"))
+        .map(|t| t.trim().trim_start_matches('*').trim())
+        .filter(|t| !t.is_empty() && !SYSTEM_GROUPS.contains(&t.to_lowercase().as_str()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Reads an attribute cell (see the module docs of `codec` for the rules).
+pub(crate) fn read_attribute(text: &str) -> AttributeValue {
+    let t = text.trim();
+    match t {
+        "true" => return AttributeValue::Bool(true),
+        "false" => return AttributeValue::Bool(false),
+        _ => {}
+    }
+    if let Ok(n) = t.parse::<f64>()
+        && n.is_finite()
+        && format_number(n) == t
+    {
+        return AttributeValue::Number(n);
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return AttributeValue::DateTime(at.with_timezone(&Utc));
+    }
+    if t.len() == 10
+        && let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+    {
+        return AttributeValue::Date(d);
+    }
+    AttributeValue::Text(text.to_owned())
+}
+
+/// A number in its shortest form (`250000`, `3.5`).
+pub(crate) fn format_number(n: f64) -> String {
+    format!("{n}")
+}
+
+fn read_time(v: &Val) -> Result<DateTime<Utc>, Problem> {
+    let t = v.text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && let Some(at) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(at.and_utc());
+    }
+    Err(Problem {
+        column: Some(v.column.clone()),
+        value: v.text.clone(),
+        reason: "a time must be ISO 8601 (2024-05-01T10:00:00Z or 2024-05-01)".into(),
+    })
+}
+
+/// Validates a candidate with the core's rules; every problem of the row is reported.
+///
+/// A bad email or phone does not sink a row that still has a name or another valid email or
+/// phone: it is left out and returned as a dropped value (the second element), so it is
+/// reported and nothing is lost silently. Any other problem rejects the row.
+pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<Problem>), Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut dropped = Vec::new();
+
+    let mut emails: Vec<PointRecord> = Vec::new();
+    let mut email_vals = c.emails;
+    email_vals.sort_by_key(|p| !p.primary);
+    for p in &email_vals {
+        let label = valid_label(p.label.as_deref()).map_err(|e| problem(&p.value.column, e));
+        match (Email::parse(&p.value.text), label) {
+            (Ok(email), Ok(label)) => push_point(
+                &mut emails,
+                PointRecord {
+                    key: email.key(),
+                    value: email.as_str().to_owned(),
+                    original: None,
+                    label,
+                },
+            ),
+            (Err(e), _) => dropped.push(problem(&p.value.column, e)),
+            (_, Err(p)) => problems.push(p),
+        }
+    }
+
+    let mut phones: Vec<PointRecord> = Vec::new();
+    let mut phone_vals = c.phones;
+    phone_vals.sort_by_key(|p| !p.primary);
+    for p in &phone_vals {
+        let label = valid_label(p.label.as_deref()).map_err(|e| problem(&p.value.column, e));
+        match (Phone::parse(&p.value.text, region), label) {
+            (Ok(phone), Ok(label)) => push_point(
+                &mut phones,
+                PointRecord {
+                    key: phone.as_str().to_owned(),
+                    value: phone.as_str().to_owned(),
+                    original: Some(
+                        p.original
+                            .clone()
+                            .unwrap_or_else(|| p.value.text.trim().to_owned()),
+                    ),
+                    label,
+                },
+            ),
+            (Err(e), _) => dropped.push(problem(&p.value.column, e)),
+            (_, Err(p)) => problems.push(p),
+        }
+    }
+
+    let company = c.attributes.iter().find_map(|(key, value, _)| match value {
+        AttrIn::Text(t) if key == "company" && !t.trim().is_empty() => Some(t.trim().to_owned()),
+        _ => None,
+    });
+    let given = c
+        .name
+        .as_ref()
+        .map(|v| v.text.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            let parts: Vec<&str> = c
+                .name_parts
+                .iter()
+                .map(|v| v.text.trim())
+                .filter(|t| !t.is_empty())
+                .collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        });
+    let name_column = c
+        .name
+        .as_ref()
+        .or(c.name_parts.first())
+        .map(|v| v.column.clone())
+        .unwrap_or_else(|| "name".into());
+    let name_given = given.is_some();
+    let fallback = company
+        .or_else(|| emails.first().map(|p| p.value.clone()))
+        .or_else(|| phones.first().and_then(|p| p.original.clone()));
+    let name = match given.or(fallback) {
+        Some(text) => match valid_name(&text) {
+            Ok(name) => name,
+            Err(e) => {
+                problems.push(problem(&name_column, e));
+                String::new()
+            }
+        },
+        None => {
+            problems.push(Problem {
+                column: Some(name_column),
+                value: String::new(),
+                reason: "a contact needs a name, an email or a phone".into(),
+            });
+            problems.append(&mut dropped);
+            String::new()
+        }
+    };
+
+    let mut tags: Vec<TagName> = Vec::new();
+    for v in &c.tags {
+        match TagName::parse(&v.text) {
+            Ok(tag) => {
+                if !tags.iter().any(|t| t.key() == tag.key()) {
+                    tags.push(tag);
+                }
+            }
+            Err(e) => problems.push(problem(&v.column, e)),
+        }
+    }
+
+    let source = match &c.source {
+        Some(v) if !v.text.trim().is_empty() => match v.text.parse::<Source>() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                problems.push(problem(&v.column, e));
+                None
+            }
+        },
+        _ => None,
+    };
+    let verification = match &c.verification {
+        Some(v) if !v.text.trim().is_empty() => match v.text.parse::<Verification>() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                problems.push(problem(&v.column, e));
+                None
+            }
+        },
+        _ => None,
+    };
+
+    let mut attributes = Attributes::new();
+    for (key, value, column) in c.attributes {
+        let value = match value {
+            AttrIn::Typed(v) => v,
+            AttrIn::Text(t) => read_attribute(&t),
+        };
+        match valid_attribute(&key, &value) {
+            Ok(key) => {
+                attributes.insert(key, value);
+            }
+            Err(e) => problems.push(problem(&column, e)),
+        }
+    }
+
+    let mut time = |v: &Option<Val>| match v {
+        Some(v) if !v.text.trim().is_empty() => read_time(v).map_err(|p| problems.push(p)).ok(),
+        _ => None,
+    };
+    let created_at = time(&c.created_at);
+    let last_activity_at = time(&c.last_activity_at);
+
+    if !problems.is_empty() {
+        problems.append(&mut dropped);
+        return Err(problems);
+    }
+    for p in &mut dropped {
+        p.reason.push_str("; the contact is imported without it");
+    }
+    let valid = Valid {
+        name,
+        name_given,
+        emails,
+        phones,
+        tags,
+        source,
+        verification,
+        attributes,
+        created_at,
+        last_activity_at,
+    };
+    Ok((valid, dropped))
+}
+
+fn push_point(points: &mut Vec<PointRecord>, point: PointRecord) {
+    match points.iter_mut().find(|p| p.key == point.key) {
+        Some(existing) => {
+            if existing.label.is_none() {
+                existing.label = point.label;
+            }
+        }
+        None => points.push(point),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn google_group_markers_are_dropped() {
+        assert_eq!(
+            split_tags("* My Contacts ::: Group name 1 ::: Group name 2"),
+            ["Group name 1", "Group name 2"]
+        );
+        assert_eq!(split_tags("customer|vip"), ["customer", "vip"]);
+        assert_eq!(split_tags("a; b"), ["a", "b"]);
+    }
+
+    #[test]
+    fn attribute_cells_become_numbers_only_in_their_own_form() {
+        assert_eq!(read_attribute("250000"), AttributeValue::Number(250000.0));
+        assert_eq!(read_attribute("01234"), AttributeValue::Text("01234".into()));
+        assert_eq!(read_attribute("true"), AttributeValue::Bool(true));
+        assert!(matches!(read_attribute("2024-05-01"), AttributeValue::Date(_)));
+    }
+}

@@ -1,0 +1,86 @@
+//! Guessing an input's layout from its first lines: format, and a CSV file's delimiter.
+
+/// The delimiters a CSV file may use, in order of preference when the evidence ties.
+pub(crate) const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// How many records the delimiter sniffer reads.
+const SNIFF_RECORDS: usize = 20;
+
+/// The delimiter that splits the first records of `prefix` most consistently into more than
+/// one field: for each candidate, the largest number of records that share one field count
+/// greater than 1 (the header and rows of a real file agree; a comma inside a text does not
+/// repeat on every line). Ties go to the earlier candidate of [`DELIMITERS`]; a file with one
+/// column gets `,`.
+pub(crate) fn sniff_delimiter(prefix: &str) -> u8 {
+    let mut best = (0usize, b',');
+    for delimiter in DELIMITERS {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(prefix.as_bytes());
+        let mut counts: Vec<usize> = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        // The last record of a prefix may be cut short; it is still a fair sample.
+        while counts.len() < SNIFF_RECORDS {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {
+                    if record.iter().any(|f| !f.is_empty()) {
+                        counts.push(record.len());
+                    }
+                }
+                Ok(false) | Err(_) => break,
+            }
+        }
+        let score = counts
+            .iter()
+            .filter(|n| **n > 1)
+            .map(|n| counts.iter().filter(|m| *m == n).count())
+            .max()
+            .unwrap_or(0);
+        if score > best.0 {
+            best = (score, delimiter);
+        }
+    }
+    best.1
+}
+
+/// What the first non-blank text of an input looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sniffed {
+    Csv,
+    JsonArray,
+    Ndjson,
+    Vcard,
+}
+
+/// Tells a JSON array (`[`), NDJSON (`{`), a vCard (`BEGIN:VCARD`) and anything else (CSV).
+pub(crate) fn sniff_format(prefix: &str) -> Sniffed {
+    let start = prefix.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    if start.starts_with('[') {
+        Sniffed::JsonArray
+    } else if start.starts_with('{') {
+        Sniffed::Ndjson
+    } else if start
+        .get(..11)
+        .is_some_and(|s| s.eq_ignore_ascii_case("BEGIN:VCARD"))
+    {
+        Sniffed::Vcard
+    } else {
+        Sniffed::Csv
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_consistent_delimiter_wins() {
+        assert_eq!(sniff_delimiter("a;b;c\n1;2,5;3\n4;5;6\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\n\"x,y\"\t2\n"), b'\t');
+        assert_eq!(sniff_delimiter("1,1,1,1,1@h,,\n2\t2\t2\t2\n3\t3\t3\t3\n"), b'\t');
+        assert_eq!(sniff_delimiter("name\nana\n"), b',');
+        assert_eq!(sniff_delimiter("a|b\n1|2\n"), b'|');
+    }
+}

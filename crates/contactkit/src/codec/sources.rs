@@ -1,0 +1,528 @@
+//! The three readers of an import (CSV, JSON, vCard): each turns its input into rows for the
+//! shared pipeline, one row in memory at a time.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
+
+use calcard::vcard::VCard;
+use serde::de::{Deserializer, SeqAccess, Visitor};
+
+use crate::codec::decode::Decoded;
+use crate::codec::import::{ImportOptions, Run, UnmappedColumn};
+use crate::codec::json::ContactJson;
+use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping};
+use crate::codec::points::parse_points;
+use crate::codec::rows::{AttrIn, Candidate, PointVal, Problem, Val, split_tags};
+use crate::codec::sniff::sniff_delimiter;
+use crate::codec::spreadsheet_safe::unprotect;
+use crate::email::Email;
+use crate::error::{Error, Result};
+
+/// Counts line ends (LF, CR, CRLF) of the text passing through, so that the line of a record
+/// can be told from its byte offset. (The `csv` crate's own line numbers count a CRLF twice
+/// after the first record.) Only the line ends of the read-ahead window are kept.
+struct LineIndex {
+    pending: VecDeque<u64>,
+    passed: u64,
+    offset: u64,
+    after_cr: bool,
+}
+
+impl LineIndex {
+    /// The 1-based line of the byte at `offset` (offsets must not go backwards).
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self.pending.front().is_some_and(|end| *end <= offset) {
+            self.pending.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+}
+
+struct Lines<R> {
+    inner: R,
+    index: Rc<RefCell<LineIndex>>,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut index = self.index.borrow_mut();
+        for b in &buf[..n] {
+            index.offset += 1;
+            let end = index.offset;
+            match b {
+                b'\r' => index.pending.push_back(end),
+                b'\n' if !index.after_cr => index.pending.push_back(end),
+                _ => {}
+            }
+            index.after_cr = *b == b'\r';
+        }
+        Ok(n)
+    }
+}
+
+fn read_error(line: u64, byte: Option<u64>, err: impl std::fmt::Display) -> Error {
+    Error::Import {
+        line,
+        column: None,
+        byte,
+        reason: format!("the input could not be read: {err}"),
+    }
+}
+
+/// Tidies a header cell: spreadsheet marks and surrounding space gone.
+fn tidy_cell(cell: &str) -> String {
+    unprotect(cell.trim()).trim().to_owned()
+}
+
+/// The tidied label of a Google `... - Type` cell (`* Home` → `home`).
+fn label_cell(cell: &str) -> Option<String> {
+    let first = cell.split(":::").next().unwrap_or("");
+    let label = first.trim().trim_start_matches('*').trim().to_lowercase();
+    (!label.is_empty()).then_some(label)
+}
+
+fn apply_overrides(mapping: &mut [ColumnMapping], options: &ImportOptions) {
+    let loose = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    for (name, target) in &options.mapping {
+        let hit = mapping
+            .iter()
+            .position(|m| m.header == *name)
+            .or_else(|| mapping.iter().position(|m| loose(&m.header) == loose(name)));
+        if let Some(i) = hit {
+            mapping[i].target = target.clone();
+        }
+    }
+}
+
+/// A file without a header row: its first row is data. Columns holding an email become
+/// emails, and the first text column before them the name.
+fn headerless_mapping(first: &[String]) -> Vec<ColumnMapping> {
+    let mut email_seen = false;
+    let mut name_seen = false;
+    first
+        .iter()
+        .enumerate()
+        .map(|(i, cell)| {
+            let target = if Email::parse(cell).is_ok() {
+                let t = if email_seen {
+                    Target::AdditionalEmail { label: None }
+                } else {
+                    Target::Email { label: None }
+                };
+                email_seen = true;
+                t
+            } else if !name_seen && !cell.trim().is_empty() {
+                name_seen = true;
+                Target::Name
+            } else {
+                Target::Ignore
+            };
+            ColumnMapping {
+                column: i,
+                header: format!("column {}", i + 1),
+                target,
+            }
+        })
+        .collect()
+}
+
+/// Builds the candidate of one CSV record.
+fn csv_candidate(mapping: &[ColumnMapping], labels: &[Option<usize>], cells: &[String]) -> Candidate {
+    let mut c = Candidate::default();
+    let mut parts: [Option<Val>; 3] = [None, None, None];
+    let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
+    for m in mapping {
+        let text = cell(m.column);
+        if text.is_empty() {
+            continue;
+        }
+        let val = || Val::new(text, m.header.clone());
+        let label_from_column = labels
+            .get(m.column)
+            .copied()
+            .flatten()
+            .and_then(|l| label_cell(cell(l)));
+        let points = |list: &mut Vec<PointVal>, label: &Option<String>, primary: bool| {
+            for (n, one) in text
+                .split(":::")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .enumerate()
+            {
+                list.push(PointVal {
+                    value: Val::new(one, m.header.clone()),
+                    original: None,
+                    label: label_from_column.clone().or_else(|| label.clone()),
+                    primary: primary && n == 0,
+                });
+            }
+        };
+        match &m.target {
+            Target::Ignore | Target::LabelOf { .. } => {}
+            Target::Name => c.name = c.name.take().or_else(|| Some(val())),
+            Target::FirstName => parts[0] = Some(val()),
+            Target::MiddleName => parts[1] = Some(val()),
+            Target::LastName => parts[2] = Some(val()),
+            Target::Email { label } => points(&mut c.emails, label, true),
+            Target::Phone { label } => points(&mut c.phones, label, true),
+            Target::AdditionalEmail { label } => points(&mut c.emails, label, false),
+            Target::AdditionalPhone { label } => points(&mut c.phones, label, false),
+            Target::AdditionalEmails | Target::AdditionalPhones => {
+                let list = if m.target == Target::AdditionalEmails {
+                    &mut c.emails
+                } else {
+                    &mut c.phones
+                };
+                for p in parse_points(text) {
+                    list.push(PointVal {
+                        value: Val::new(p.value, m.header.clone()),
+                        original: None,
+                        label: p.label,
+                        primary: false,
+                    });
+                }
+            }
+            Target::Tags => c.tags.extend(
+                split_tags(text)
+                    .into_iter()
+                    .map(|t| Val::new(t, m.header.clone())),
+            ),
+            Target::Source => c.source = Some(val()),
+            Target::Verification => c.verification = Some(val()),
+            Target::CreatedAt => c.created_at = Some(val()),
+            Target::LastActivityAt => c.last_activity_at = Some(val()),
+            Target::Attribute { key } => {
+                c.attributes
+                    .push((key.clone(), AttrIn::Text(text.to_owned()), m.header.clone()))
+            }
+        }
+    }
+    c.name_parts = parts.into_iter().flatten().collect();
+    // Only one primary of each kind: the first one flagged.
+    for list in [&mut c.emails, &mut c.phones] {
+        let mut taken = false;
+        for p in list.iter_mut() {
+            if p.primary && taken {
+                p.primary = false;
+            }
+            taken |= p.primary;
+        }
+    }
+    c
+}
+
+/// Reads a CSV input.
+pub(crate) fn csv<R: Read>(
+    decoded: Decoded<R>,
+    options: &ImportOptions,
+    run: &mut Run<'_, '_, '_>,
+) -> Result<()> {
+    let delimiter = match options.delimiter {
+        Some(d) if d.is_ascii() => d as u8,
+        Some(d) => {
+            return Err(Error::Import {
+                line: 1,
+                column: None,
+                byte: None,
+                reason: format!("the delimiter {d:?} is not an ASCII character"),
+            });
+        }
+        None => sniff_delimiter(&decoded.prefix),
+    };
+    run.report.delimiter = Some(delimiter as char);
+    let bytes = decoded.bytes_read;
+    let index = Rc::new(RefCell::new(LineIndex {
+        pending: VecDeque::new(),
+        passed: 0,
+        offset: 0,
+        after_cr: false,
+    }));
+    let lines = Lines {
+        inner: decoded.reader,
+        index: Rc::clone(&index),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(lines);
+    let mut record = csv::StringRecord::new();
+    let position = |r: &csv::StringRecord| {
+        r.position()
+            .map(|p| (index.borrow_mut().line_at(p.byte()), p.byte()))
+    };
+    let more = reader
+        .read_record(&mut record)
+        .map_err(|e| read_error(1, e.position().map(|p| p.byte()), e))?;
+    if !more {
+        return Ok(());
+    }
+    let first: Vec<String> = record.iter().map(tidy_cell).collect();
+    let headerless = first.iter().any(|c| Email::parse(c).is_ok());
+    let (header, mut mapping) = if headerless {
+        let mapping = headerless_mapping(&first);
+        (
+            mapping.iter().map(|m| m.header.clone()).collect::<Vec<_>>(),
+            mapping,
+        )
+    } else {
+        (first.clone(), suggest_mapping(&first))
+    };
+    apply_overrides(&mut mapping, options);
+    let mut labels: Vec<Option<usize>> = vec![None; header.len()];
+    for m in &mapping {
+        if let Target::LabelOf { column } = m.target
+            && let Some(slot) = labels.get_mut(column)
+        {
+            *slot = Some(m.column);
+        }
+    }
+    run.report.mapping = mapping.clone();
+    run.report.unmapped = mapping
+        .iter()
+        .filter(|m| m.target == Target::Ignore && !m.header.is_empty())
+        .map(|m| UnmappedColumn {
+            column: m.column,
+            header: m.header.clone(),
+            sample: None,
+        })
+        .collect();
+
+    let mut cells: Vec<String> = Vec::new();
+    let mut pending_first = headerless;
+    loop {
+        let line = if pending_first {
+            pending_first = false;
+            position(&record).map_or(1, |p| p.0)
+        } else {
+            match reader.read_record(&mut record) {
+                Ok(true) => position(&record).map_or(0, |p| p.0),
+                Ok(false) => break,
+                Err(e) => {
+                    let (line, byte) = e.position().map_or((0, None), |p| (p.line(), Some(p.byte())));
+                    return Err(read_error(line, byte, e));
+                }
+            }
+        };
+        cells.clear();
+        cells.extend(record.iter().map(|c| unprotect(c.trim()).to_owned()));
+        if !headerless && cells == header {
+            run.skip();
+            continue;
+        }
+        let filled = cells.iter().filter(|c| !c.is_empty()).count();
+        if header.len() == 1 && filled > 1 {
+            return Err(Error::Import {
+                line,
+                column: None,
+                byte: position(&record).map(|p| p.1),
+                reason: format!(
+                    "the header has one column but this row has {filled} values: the file mixes \
+                     delimiters, or its first line is not a header; give the delimiter or fix the first line"
+                ),
+            });
+        }
+        if cells.len() > header.len() && cells[header.len()..].iter().any(|c| !c.is_empty()) {
+            run.report.ragged += 1;
+        }
+        for u in run.report.unmapped.iter_mut().filter(|u| u.sample.is_none()) {
+            if let Some(c) = cells.get(u.column).filter(|c| !c.is_empty()) {
+                u.sample = Some(c.clone());
+            }
+        }
+        let candidate = csv_candidate(&mapping, &labels, &cells);
+        run.accept(line, Ok(candidate), Some(&header), Some(&cells), bytes.get())?;
+    }
+    Ok(())
+}
+
+fn json_candidate(j: ContactJson) -> Candidate {
+    let point =
+        |value: String, original: Option<String>, label: Option<String>, primary: bool, column: &str| {
+            PointVal {
+                value: Val::new(value, column),
+                original,
+                label,
+                primary,
+            }
+        };
+    let mut c = Candidate {
+        name: Some(Val::new(j.name, "name")),
+        ..Candidate::default()
+    };
+    if let Some(email) = j.email {
+        c.emails.push(point(email, None, j.email_label, true, "email"));
+    }
+    if let Some(phone) = j.phone {
+        c.phones
+            .push(point(phone, j.phone_original, j.phone_label, true, "phone"));
+    }
+    for p in j.additional_emails {
+        c.emails
+            .push(point(p.value, None, p.label, false, "additional_emails"));
+    }
+    for p in j.additional_phones {
+        c.phones
+            .push(point(p.value, p.original, p.label, false, "additional_phones"));
+    }
+    c.tags = j.tags.into_iter().map(|t| Val::new(t, "tags")).collect();
+    c.source = j.source.map(|s| Val::new(s.as_str(), "source"));
+    c.verification = j.verification.map(|v| Val::new(v.as_str(), "verification"));
+    c.attributes = j
+        .attributes
+        .into_iter()
+        .map(|(k, v)| (k, AttrIn::Typed(v), "attributes".to_owned()))
+        .collect();
+    c.created_at = j.created_at.map(|t| Val::new(t.to_rfc3339(), "created_at"));
+    c.last_activity_at = j
+        .last_activity_at
+        .map(|t| Val::new(t.to_rfc3339(), "last_activity_at"));
+    c
+}
+
+fn json_row(
+    value: std::result::Result<ContactJson, serde_json::Error>,
+    text: impl FnOnce() -> String,
+) -> std::result::Result<Candidate, Problem> {
+    value.map(json_candidate).map_err(|e| Problem {
+        column: None,
+        value: text(),
+        reason: format!("not a contact: {e}"),
+    })
+}
+
+/// Reads a JSON array or NDJSON input.
+pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> Result<()> {
+    let bytes = decoded.bytes_read;
+    let is_array = decoded.prefix.trim_start().starts_with('[');
+    let mut reader = BufReader::new(decoded.reader);
+    if !is_array {
+        let mut line = String::new();
+        let mut number = 0u64;
+        loop {
+            line.clear();
+            let n = reader
+                .read_line(&mut line)
+                .map_err(|e| read_error(number + 1, Some(bytes.get()), e))?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let row = json_row(serde_json::from_str::<ContactJson>(&line), || short(&line));
+            run.accept(number, row, None, None, bytes.get())?;
+        }
+        return Ok(());
+    }
+
+    struct Elements<'r, 'a, 'p, 'w> {
+        run: &'r mut Run<'a, 'p, 'w>,
+        bytes: std::rc::Rc<std::cell::Cell<u64>>,
+        failed: Option<Error>,
+    }
+    impl<'de> Visitor<'de> for &mut Elements<'_, '_, '_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of contacts")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+            let mut number = 0u64;
+            while let Some(value) = seq.next_element::<serde_json::Value>()? {
+                number += 1;
+                let text = || short(&value.to_string());
+                let row = json_row(serde_json::from_value::<ContactJson>(value.clone()), text);
+                if let Err(e) = self.run.accept(number, row, None, None, self.bytes.get()) {
+                    self.failed = Some(e);
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut elements = Elements {
+        run,
+        bytes: std::rc::Rc::clone(&bytes),
+        failed: None,
+    };
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = (&mut de).deserialize_seq(&mut elements);
+    if let Some(e) = elements.failed {
+        return Err(e);
+    }
+    parsed.map_err(|e| {
+        read_error(
+            e.line() as u64,
+            None,
+            format!("the JSON is not an array of contacts: {e}"),
+        )
+    })?;
+    de.end().map_err(|e| read_error(e.line() as u64, None, e))
+}
+
+fn short(text: &str) -> String {
+    let t = text.trim();
+    match t.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &t[..i]),
+        None => t.to_owned(),
+    }
+}
+
+/// Reads a vCard input card by card: lines are gathered from `BEGIN:VCARD` to `END:VCARD`,
+/// and each card is parsed by `calcard`.
+pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> Result<()> {
+    let bytes = decoded.bytes_read;
+    let mut reader = BufReader::new(decoded.reader);
+    let mut line = String::new();
+    let mut card = String::new();
+    let mut number = 0u64;
+    let mut start = 0u64;
+    loop {
+        line.clear();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| read_error(number + 1, Some(bytes.get()), e))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        let bare = line.trim().trim_start_matches('\u{FEFF}');
+        if card.is_empty() {
+            if bare.eq_ignore_ascii_case("BEGIN:VCARD") {
+                start = number;
+                card.push_str(bare);
+                card.push_str("\r\n");
+            }
+            continue;
+        }
+        // CR CR LF files: a lone CR is a line end too.
+        card.push_str(line.trim_end_matches(['\r', '\n']));
+        card.push_str("\r\n");
+        if bare.eq_ignore_ascii_case("END:VCARD") {
+            let row = match VCard::parse(&card) {
+                Ok(parsed) => Ok(crate::codec::vcard::candidate(&parsed)),
+                Err(e) => Err(Problem {
+                    column: None,
+                    value: short(&card),
+                    reason: format!("not a readable vCard ({e:?})"),
+                }),
+            };
+            run.accept(start, row, None, None, bytes.get())?;
+            card.clear();
+        }
+    }
+    if !card.is_empty() {
+        let problem = Problem {
+            column: None,
+            value: short(&card),
+            reason: "the card has no END:VCARD line".into(),
+        };
+        run.accept(start, Err(problem), None, None, bytes.get())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! Formula protection for cells that spreadsheets open (OWASP CSV injection).
+
+use std::borrow::Cow;
+
+use crate::phone::Phone;
+
+/// The characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
+const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The text of a CSV cell made safe to open in a spreadsheet: a cell starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading apostrophe, except a cell that is
+/// exactly a valid E.164 phone number, which stays as it is (a plus and digits can only
+/// evaluate to that number).
+///
+/// # Examples
+/// ```
+/// use contactkit::spreadsheet_safe;
+/// assert_eq!(spreadsheet_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+/// assert_eq!(spreadsheet_safe("+15417543010"), "+15417543010");
+/// assert_eq!(spreadsheet_safe("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
+/// assert_eq!(spreadsheet_safe("Ana"), "Ana");
+/// ```
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some(first) if TRIGGERS.contains(&first) => {
+            if first == '+' && Phone::from_e164(cell).is_ok() {
+                Cow::Borrowed(cell)
+            } else {
+                Cow::Owned(format!("'{cell}"))
+            }
+        }
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// Undoes [`spreadsheet_safe`] and the zero-width marks other tools add for the same reason
+/// (Twenty prefixes cells with U+200D): what an import reads from a cell.
+pub(crate) fn unprotect(cell: &str) -> &str {
+    let cell = cell.trim_start_matches(['\u{200D}', '\u{FEFF}', '\u{200B}']);
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(TRIGGERS) => rest,
+        _ => cell,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_trigger_is_neutralised_and_undone() {
+        for cell in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "+15551234567x"] {
+            let safe = spreadsheet_safe(cell);
+            assert!(safe.starts_with('\''), "{cell:?}");
+            assert_eq!(unprotect(&safe), cell);
+        }
+    }
+
+    #[test]
+    fn names_with_an_apostrophe_are_kept() {
+        assert_eq!(unprotect("'Ollie"), "'Ollie");
+        assert_eq!(unprotect("\u{200D}=cmd"), "=cmd");
+    }
+}

@@ -1,0 +1,250 @@
+//! vCard: 4.0 export and 2.1/3.0/4.0 import, through the `calcard` parser and writer.
+
+use calcard::common::IanaString;
+use calcard::vcard::{
+    VCard, VCardEntry, VCardParameter, VCardParameterName, VCardParameterValue, VCardProperty, VCardType,
+    VCardValue, VCardValueType, VCardVersion,
+};
+
+use crate::codec::rows::{Candidate, PointVal, Val};
+use crate::contact::Contact;
+
+/// Labels written as a vCard `TYPE`; any other label goes to an `X-ABLabel`.
+fn vcard_type(label: &str) -> Option<VCardType> {
+    Some(match label {
+        "mobile" | "cell" => VCardType::Cell,
+        "work" => VCardType::Work,
+        "home" => VCardType::Home,
+        "fax" => VCardType::Fax,
+        "pager" => VCardType::Pager,
+        "text" => VCardType::Text,
+        "video" => VCardType::Video,
+        "voice" => VCardType::Voice,
+        _ => return None,
+    })
+}
+
+/// The vCard 4.0 text of a contact.
+pub(crate) fn write_card(c: &Contact, out: &mut String) -> std::fmt::Result {
+    let mut entries = vec![
+        VCardEntry::new(VCardProperty::Uid).with_value(format!("urn:contactkit:{}", c.id)),
+        VCardEntry::new(VCardProperty::Fn).with_value(c.name.clone()),
+    ];
+    let mut group = 0;
+    let mut point = |property: VCardProperty, value: String, label: Option<&str>, primary: bool| {
+        let mut entry = VCardEntry::new(property.clone()).with_value(value);
+        if property == VCardProperty::Tel {
+            entry.add_param(VCardParameter::value(VCardValueType::Uri));
+        }
+        let mut extra = None;
+        match label {
+            Some(label) => match vcard_type(label) {
+                Some(t) => entry.add_param(VCardParameter::typ(t)),
+                None => {
+                    group += 1;
+                    let name = format!("item{group}");
+                    entry = entry.with_group(Some(name.clone()));
+                    extra = Some(
+                        VCardEntry::new(VCardProperty::Other("X-ABLabel".into()))
+                            .with_group(Some(name))
+                            .with_value(label.to_owned()),
+                    );
+                }
+            },
+            None if property == VCardProperty::Tel => entry.add_param(VCardParameter::typ(VCardType::Voice)),
+            None => {}
+        }
+        if primary {
+            entry.add_param(VCardParameter::pref(1u32));
+        }
+        (entry, extra)
+    };
+    let mut points = Vec::new();
+    for (i, p) in c.emails.iter().enumerate() {
+        points.push(point(
+            VCardProperty::Email,
+            p.address.as_str().to_owned(),
+            p.label.as_deref(),
+            i == 0,
+        ));
+    }
+    for (i, p) in c.phones.iter().enumerate() {
+        points.push(point(
+            VCardProperty::Tel,
+            format!("tel:{}", p.e164),
+            p.label.as_deref(),
+            i == 0,
+        ));
+    }
+    for (entry, extra) in points {
+        entries.push(entry);
+        entries.extend(extra);
+    }
+    if !c.tags.is_empty() {
+        entries.push(
+            VCardEntry::new(VCardProperty::Categories)
+                .with_values(c.tags.iter().cloned().map(VCardValue::Text).collect()),
+        );
+    }
+    VCard { entries }.write_to(out, VCardVersion::V4_0)
+}
+
+fn texts(entry: &VCardEntry) -> Vec<String> {
+    entry
+        .values
+        .iter()
+        .flat_map(|v| match v {
+            VCardValue::Component(parts) => parts.clone(),
+            other => other.as_text().map(str::to_owned).into_iter().collect(),
+        })
+        .collect()
+}
+
+fn param_texts(entry: &VCardEntry, name: &VCardParameterName) -> Vec<String> {
+    entry
+        .parameters(name)
+        .filter_map(|v| match v {
+            VCardParameterValue::Type(t) => Some(t.as_str().to_ascii_lowercase()),
+            VCardParameterValue::Text(t) => Some(t.to_ascii_lowercase()),
+            _ => None,
+        })
+        .flat_map(|t| t.split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>())
+        .collect()
+}
+
+/// The label of a TEL or EMAIL from its types (the most telling one) or its Apple-style
+/// `itemN.X-ABLabel`.
+fn point_label(card: &VCard, entry: &VCardEntry) -> Option<String> {
+    if let Some(group) = &entry.group {
+        let custom = card.entries.iter().find(|e| {
+            e.group.as_deref() == Some(group.as_str())
+                && matches!(&e.name, VCardProperty::Other(n) if n.eq_ignore_ascii_case("X-ABLABEL"))
+        });
+        if let Some(text) = custom.and_then(|e| texts(e).into_iter().next()) {
+            let text = text
+                .trim_start_matches("_$!<")
+                .trim_end_matches(">!$_")
+                .trim()
+                .to_lowercase();
+            if !text.is_empty() {
+                return Some(text);
+            }
+        }
+    }
+    let types = param_texts(entry, &VCardParameterName::Type);
+    let legacy: Vec<String> = entry
+        .params
+        .iter()
+        .filter_map(|p| match (&p.name, &p.value) {
+            (VCardParameterName::Other(n), VCardParameterValue::Null) => Some(n.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let all: Vec<&str> = types.iter().chain(&legacy).map(String::as_str).collect();
+    let order: [(&[&str], &str); 7] = [
+        (&["fax"], "fax"),
+        (&["pager"], "pager"),
+        (&["cell", "mobile", "iphone"], "mobile"),
+        (&["work"], "work"),
+        (&["home"], "home"),
+        (&["main"], "main"),
+        (&["other"], "other"),
+    ];
+    order
+        .iter()
+        .find(|(names, _)| names.iter().any(|n| all.contains(n)))
+        .map(|(_, label)| (*label).to_owned())
+}
+
+fn is_preferred(entry: &VCardEntry) -> bool {
+    entry
+        .parameters(&VCardParameterName::Pref)
+        .any(|v| matches!(v, VCardParameterValue::Integer(1) | VCardParameterValue::Null))
+        || param_texts(entry, &VCardParameterName::Type)
+            .iter()
+            .any(|t| t == "pref")
+        || entry
+            .params
+            .iter()
+            .any(|p| matches!(&p.name, VCardParameterName::Other(n) if n.eq_ignore_ascii_case("PREF")))
+}
+
+/// What a parsed card says about a contact.
+pub(crate) fn candidate(card: &VCard) -> Candidate {
+    let mut c = Candidate::default();
+    let mut email_primary = false;
+    let mut phone_primary = false;
+    for entry in &card.entries {
+        match entry.name {
+            VCardProperty::Fn => {
+                let text = texts(entry).join(" ");
+                if !text.trim().is_empty() && c.name.is_none() {
+                    c.name = Some(Val::new(text, "FN"));
+                }
+            }
+            VCardProperty::N => {
+                // family; given; additional; prefix; suffix
+                let parts = texts(entry);
+                for i in [1, 2, 0] {
+                    if let Some(p) = parts.get(i).filter(|p| !p.trim().is_empty()) {
+                        c.name_parts.push(Val::new(p.clone(), "N"));
+                    }
+                }
+            }
+            VCardProperty::Email | VCardProperty::Tel => {
+                let Some(value) = texts(entry).into_iter().find(|t| !t.trim().is_empty()) else {
+                    continue;
+                };
+                let is_email = entry.name == VCardProperty::Email;
+                let taken = if is_email {
+                    &mut email_primary
+                } else {
+                    &mut phone_primary
+                };
+                let primary = !*taken && is_preferred(entry);
+                *taken |= primary;
+                let point = PointVal {
+                    value: Val::new(value, if is_email { "EMAIL" } else { "TEL" }),
+                    original: None,
+                    label: point_label(card, entry),
+                    primary,
+                };
+                if is_email {
+                    c.emails.push(point);
+                } else {
+                    c.phones.push(point);
+                }
+            }
+            VCardProperty::Categories => {
+                for t in texts(entry) {
+                    for tag in crate::codec::rows::split_tags(&t) {
+                        c.tags.push(Val::new(tag, "CATEGORIES"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_types_and_apple_labels_become_labels() {
+        let text = "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Ana\r\nTEL;CELL;PREF:+1 415 555 2671\r\nTEL;WORK;FAX:+1 415 555 2672\r\nitem1.EMAIL;type=INTERNET:a@b.com\r\nitem1.X-ABLabel:_$!<Other>!$_\r\nCATEGORIES:myContacts,VIP\r\nEND:VCARD\r\n";
+        let card = VCard::parse(text).expect("card");
+        let c = candidate(&card);
+        assert_eq!(c.name.map(|v| v.text).as_deref(), Some("Ana"));
+        assert_eq!(c.phones[0].label.as_deref(), Some("mobile"));
+        assert!(c.phones[0].primary);
+        assert_eq!(c.phones[1].label.as_deref(), Some("fax"));
+        assert_eq!(c.emails[0].label.as_deref(), Some("other"));
+        assert_eq!(
+            c.tags.iter().map(|v| v.text.as_str()).collect::<Vec<_>>(),
+            ["VIP"]
+        );
+    }
+}

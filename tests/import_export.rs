@@ -1,0 +1,1225 @@
+//! Import and export: every real file under shared/fixtures/contact-files, the mapping
+//! suggestions of each known layout, preview and commit, duplicate policies, formula
+//! protection and the export → import round trip.
+
+mod common;
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use contactkit::*;
+
+fn go(_: Progress) -> ControlFlow<()> {
+    ControlFlow::Continue(())
+}
+
+fn api() -> Actor {
+    Actor::api("import-test")
+}
+
+fn book() -> Book {
+    Book::open_in_memory(BookOptions::default()).unwrap()
+}
+
+/// Every contact of a book, in id order (through the public export).
+fn contacts(book: &Book) -> Vec<Contact> {
+    let mut out = Vec::new();
+    book.export(
+        &ExportScope::All,
+        ExportFormat::Ndjson,
+        &ExportOptions::default(),
+        &mut out,
+        go,
+    )
+    .unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let json: ContactJson = serde_json::from_str(line).unwrap();
+            book.get(json.id.unwrap()).unwrap()
+        })
+        .collect()
+}
+
+fn commit_file(relative: &str) -> (Book, ImportReport) {
+    let book = book();
+    let report = book
+        .import_commit_path(
+            &api(),
+            common::fixture(&format!("contact-files/{relative}")),
+            &ImportOptions::default(),
+            go,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{relative}: {e}"));
+    (book, report)
+}
+
+fn emails(c: &Contact) -> Vec<(&str, Option<&str>)> {
+    c.emails
+        .iter()
+        .map(|p| (p.address.as_str(), p.label.as_deref()))
+        .collect()
+}
+
+fn phones(c: &Contact) -> Vec<(&str, Option<&str>)> {
+    c.phones
+        .iter()
+        .map(|p| (p.e164.as_str(), p.label.as_deref()))
+        .collect()
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let dir = common::shared_dir().join("fixtures").join("contact-files");
+    let mut files = Vec::new();
+    for kind in ["crm", "csv_quirks", "google", "outlook", "vcard"] {
+        for entry in std::fs::read_dir(dir.join(kind)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "csv" || e == "vcf") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The one fixture that cannot be imported: its first line is comma-separated and the rest
+/// tab-separated, so no delimiter reads both the header and the rows.
+const HOPELESS: &str = "thunderbird__tab_comma_mixed.csv";
+
+#[test]
+fn every_fixture_file_imports_and_the_preview_predicts_the_commit() {
+    let files = fixture_files();
+    assert!(files.len() >= 35, "fixtures found: {}", files.len());
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let book = book();
+        let preview = book.import_preview_path(&path, &ImportOptions::default());
+        let commit = book.import_commit_path(&api(), &path, &ImportOptions::default(), go, None);
+        if name == HOPELESS {
+            for result in [preview, commit] {
+                let err = result.expect_err(&name);
+                assert_eq!(err.kind(), ErrorKind::Import, "{name}: {err}");
+                assert!(err.to_string().contains("mixes delimiters"), "{name}: {err}");
+            }
+            assert!(contacts(&book).is_empty());
+            continue;
+        }
+        let preview = preview.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let commit = commit.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!preview.committed && commit.committed);
+        assert!(commit.created > 0, "{name} created nothing: {:?}", commit.issues);
+        assert_eq!(
+            (
+                preview.rows_read,
+                preview.created,
+                preview.skipped,
+                preview.invalid
+            ),
+            (commit.rows_read, commit.created, commit.skipped, commit.invalid),
+            "{name}"
+        );
+        assert_eq!(preview.issues, commit.issues, "{name}");
+        assert_eq!(contacts(&book).len() as u64, commit.created, "{name}");
+        // The suggested mapping never leaves an email or phone column out.
+        for m in &commit.mapping {
+            let h = m.header.to_lowercase();
+            // Types and display names of emails are not addresses.
+            let not_an_address = ["type", "typ", "display", "angezeigter"]
+                .iter()
+                .any(|w| h.contains(w));
+            if (h.contains("mail") && !not_an_address) || h.contains("phone") {
+                assert!(
+                    m.target.is_point() || matches!(m.target, Target::LabelOf { .. }),
+                    "{name}: {} -> {:?}",
+                    m.header,
+                    m.target
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn chatwoot_sample_keeps_labels_as_tags_and_skips_the_repeated_phone() {
+    let (book, report) = commit_file("crm/chatwoot__import-contacts-sample.csv");
+    assert_eq!(
+        (report.rows_read, report.created, report.skipped, report.ragged),
+        (25, 5, 20, 20)
+    );
+    let first_dup = &report.issues[0];
+    assert_eq!(first_dup.line, 7);
+    assert_eq!(first_dup.kind, IssueKind::DuplicateInFile { first_line: 4 });
+    let c = &contacts(&book)[0];
+    assert_eq!(c.name, "Clarice Uzzell");
+    assert_eq!(c.email(), Some("cuzzell0@mozilla.org"));
+    assert_eq!(c.phone(), Some("+498963648018"));
+    assert_eq!(c.tags, ["customer", "vip"]);
+    assert_eq!(c.source, Source::Import);
+    let unmapped: Vec<&str> = report.unmapped.iter().map(|u| u.header.as_str()).collect();
+    assert_eq!(
+        unmapped,
+        ["id", "identifier", "custom_attribute_1", "custom_attribute_2"]
+    );
+    assert_eq!(
+        report.unmapped[1].sample.as_deref(),
+        Some("bb4e11cd-0f23-49da-a123-dcc1fec6852c")
+    );
+}
+
+#[test]
+fn google_legacy_keeps_every_email_with_its_type_and_the_groups_as_tags() {
+    let (book, report) = commit_file("google/google_legacy_from_owncloud_issue785.csv");
+    assert_eq!(report.created, 2);
+    let all = contacts(&book);
+    let c = all.iter().find(|c| c.name == "Name Surname").unwrap();
+    assert_eq!(
+        emails(c),
+        [
+            ("email1@example.com", Some("home")),
+            ("email2@example.com", Some("home"))
+        ]
+    );
+    assert_eq!(
+        phones(c),
+        [("+22222222222", Some("home")), ("+33333333333", Some("mobile"))]
+    );
+    assert_eq!(c.tags, ["Group name 1", "Group name 2"]);
+    // Its two bad phones are reported, not dropped silently.
+    let dropped: Vec<&RowIssue> = report
+        .issues
+        .iter()
+        .filter(|i| i.kind == IssueKind::DroppedValue)
+        .collect();
+    assert_eq!(dropped.len(), 2);
+    assert_eq!(dropped[0].column.as_deref(), Some("Phone 1 - Value"));
+    assert_eq!(dropped[0].value, "+0 000 000-00-00");
+}
+
+#[test]
+fn outlook_email_columns_are_all_kept() {
+    let (book, _) = commit_file("outlook/roundcube__outlook_email_columns.csv");
+    let c = &contacts(&book)[0];
+    assert_eq!(
+        emails(c),
+        [
+            ("test1@domain.tld", None),
+            ("test2@domain.tld", None),
+            ("test3@domain.tld", None)
+        ]
+    );
+    assert_eq!(c.name, "test1@domain.tld", "no name column: the email stands in");
+}
+
+#[test]
+fn german_outlook_with_mojibake_headers_and_ragged_rows_imports() {
+    let (book, report) = commit_file("outlook/tine20__adb_outlook2007_default_de.csv");
+    assert_eq!(report.created, 2);
+    let all = contacts(&book);
+    assert_eq!(
+        all[0].name, "The Firm",
+        "a row without a person's name is named after the company"
+    );
+    assert_eq!(phones(&all[0]), [("+4983242332", Some("work"))]);
+    assert_eq!(all[1].name, "Vorname Nachname");
+    assert_eq!(all[1].email(), Some("email@example.org"));
+}
+
+#[test]
+fn encodings_and_delimiters_of_the_quirk_files_are_found() {
+    let cases = [
+        (
+            "csv_quirks/thunderbird__utf16_addressbook.csv",
+            "UTF-16LE",
+            ',',
+            "John Doe",
+            "johndoe@host.invalid",
+        ),
+        (
+            "csv_quirks/thunderbird__shiftjis_addressbook.csv",
+            "Shift_JIS",
+            ',',
+            "名無しの権兵衛",
+            "名無しの権兵衛@host.invalid",
+        ),
+        (
+            "csv_quirks/thunderbird__csv_semicolon.csv",
+            "UTF-8",
+            ';',
+            "John Doe",
+            "john@doe.invalid",
+        ),
+        (
+            "csv_quirks/tine20__mac_addressbook_de_tab.csv",
+            "UTF-8",
+            '\t',
+            "Max Mustermann",
+            "max@muster.de",
+        ),
+        (
+            "csv_quirks/thunderbird__csv_no_header.csv",
+            "UTF-8",
+            ',',
+            "John Doe",
+            "john@doe.invalid",
+        ),
+        (
+            "csv_quirks/roundcube__all_utf8_bom.csv",
+            "UTF-8",
+            ',',
+            "Display Name",
+            "home@example.com",
+        ),
+    ];
+    for (file, encoding, delimiter, name, email) in cases {
+        let (book, report) = commit_file(file);
+        assert_eq!(report.encoding, encoding, "{file}");
+        assert_eq!(report.delimiter, Some(delimiter), "{file}");
+        let c = &contacts(&book)[0];
+        assert_eq!((c.name.as_str(), c.email()), (name, Some(email)), "{file}");
+    }
+}
+
+#[test]
+fn vcards_keep_every_valid_tel_and_email_with_its_type() {
+    let (book, report) = commit_file("vcard/ezvcard__John_Doe_IPHONE.vcf");
+    let c = &contacts(&book)[0];
+    assert_eq!(
+        phones(c),
+        [
+            ("+19055551234", Some("mobile")),
+            ("+19056661234", Some("home")),
+            ("+19057771234", Some("work")),
+            ("+19058881234", Some("fax")),
+            ("+19059991234", Some("fax")),
+            ("+19052221234", Some("assistantphone")),
+        ]
+    );
+    // 905-111-1234 has no valid exchange: reported with its property and reason.
+    assert_eq!(report.issues.len(), 1);
+    assert_eq!(
+        (
+            report.issues[0].column.as_deref(),
+            report.issues[0].value.as_str()
+        ),
+        (Some("TEL"), "905-111-1234")
+    );
+    assert_eq!(c.email(), Some("john.doe@ibm.com"));
+
+    let (book, _) = commit_file("vcard/ezvcard__rfc6350-example.vcf");
+    let c = &contacts(&book)[0];
+    assert_eq!(
+        phones(c),
+        [("+14186569254", Some("work")), ("+14182626501", Some("mobile"))]
+    );
+    assert_eq!(c.phones[0].original, "tel:+1-418-656-9254;ext=102");
+    assert_eq!(emails(c), [("simon.perreault@viagenie.ca", Some("work"))]);
+
+    let (book, _) = commit_file("vcard/ezvcard__John_Doe_EVOLUTION.vcf");
+    assert_eq!(contacts(&book)[0].tags, ["VIP"], "CATEGORIES become tags");
+
+    let (book, report) = commit_file("vcard/ezvcard__rfc2426-example.vcf");
+    assert_eq!(report.created, 2);
+    let c = &contacts(&book)[0];
+    assert_eq!(
+        emails(c),
+        [("Frank_Dawson@lotus.com", None), ("fdawson@earthlink.net", None)]
+    );
+    assert_eq!(
+        phones(c),
+        [("+19196769515", Some("work")), ("+19196769564", Some("fax"))]
+    );
+}
+
+#[test]
+fn legacy_vcards_decode_quoted_printable_charsets_and_utf16() {
+    let (book, report) = commit_file("vcard/roundcube__utf-16_sample.vcf");
+    assert_eq!(report.encoding, "UTF-16BE");
+    assert_eq!(contacts(&book)[0].name, "Ǽgean ĽdaMonté");
+
+    let (book, report) = commit_file("vcard/roundcube__johndoe.vcf");
+    assert_eq!(report.encoding, "windows-1252");
+    assert!(
+        contacts(&book)[0].name.contains('ë'),
+        "{}",
+        contacts(&book)[0].name
+    );
+
+    let (book, _) = commit_file("vcard/thunderbird__dos_vcard_addressbook.vcf");
+    let c = &contacts(&book)[0];
+    assert_eq!(
+        (c.name.as_str(), c.email()),
+        ("Name Surname", Some("example@gmail.com"))
+    );
+
+    let (book, report) = commit_file("vcard/ezvcard__John_Doe_ANDROID.vcf");
+    assert_eq!(report.created, 6);
+    assert!(
+        contacts(&book)
+            .iter()
+            .all(|c| !c.tags.iter().any(|t| t == "My Contacts"))
+    );
+
+    let (book, _) = commit_file("vcard/google_vcf_unescaped_newline_from_radicale_issue1986.vcf");
+    assert_eq!(phones(&contacts(&book)[0]), [("+36301231234", Some("mobile"))]);
+}
+
+fn mapped(headers: &[&str]) -> Vec<Target> {
+    suggest_mapping(headers).into_iter().map(|m| m.target).collect()
+}
+
+fn phone(label: Option<&str>) -> Target {
+    Target::Phone {
+        label: label.map(str::to_owned),
+    }
+}
+
+fn extra_phone(label: Option<&str>) -> Target {
+    Target::AdditionalPhone {
+        label: label.map(str::to_owned),
+    }
+}
+
+fn email() -> Target {
+    Target::Email { label: None }
+}
+
+fn extra_email() -> Target {
+    Target::AdditionalEmail { label: None }
+}
+
+#[test]
+fn mapping_suggestions_for_each_known_layout() {
+    // Our own export.
+    let ours = mapped(&[
+        "id",
+        "name",
+        "email",
+        "phone",
+        "additional_emails",
+        "additional_phones",
+        "tags",
+        "source",
+        "verification",
+        "created_at",
+        "last_activity_at",
+        "email_label",
+        "phone_label",
+        "attr:budget",
+    ]);
+    assert_eq!(
+        ours,
+        [
+            Target::Ignore,
+            Target::Name,
+            email(),
+            phone(None),
+            Target::AdditionalEmails,
+            Target::AdditionalPhones,
+            Target::Tags,
+            Target::Source,
+            Target::Verification,
+            Target::CreatedAt,
+            Target::LastActivityAt,
+            Target::LabelOf { column: 2 },
+            Target::LabelOf { column: 3 },
+            Target::Attribute { key: "budget".into() },
+        ]
+    );
+    // Google Contacts, current layout.
+    let google = mapped(&[
+        "First Name",
+        "Middle Name",
+        "Last Name",
+        "E-mail 1 - Label",
+        "E-mail 1 - Value",
+        "E-mail 2 - Label",
+        "E-mail 2 - Value",
+        "Phone 1 - Label",
+        "Phone 1 - Value",
+        "Phone 2 - Label",
+        "Phone 2 - Value",
+        "Labels",
+    ]);
+    assert_eq!(
+        google,
+        [
+            Target::FirstName,
+            Target::MiddleName,
+            Target::LastName,
+            Target::LabelOf { column: 4 },
+            email(),
+            Target::LabelOf { column: 6 },
+            extra_email(),
+            Target::LabelOf { column: 8 },
+            phone(None),
+            Target::LabelOf { column: 10 },
+            extra_phone(None),
+            Target::Tags,
+        ]
+    );
+    // Google Contacts, legacy layout.
+    let legacy = mapped(&[
+        "Name",
+        "Given Name",
+        "Family Name",
+        "Group Membership",
+        "E-mail 1 - Type",
+        "E-mail 1 - Value",
+        "Phone 1 - Type",
+        "Phone 1 - Value",
+    ]);
+    assert_eq!(
+        legacy,
+        [
+            Target::Name,
+            Target::FirstName,
+            Target::LastName,
+            Target::Tags,
+            Target::LabelOf { column: 5 },
+            email(),
+            Target::LabelOf { column: 7 },
+            phone(None)
+        ]
+    );
+    // Outlook.
+    let outlook = mapped(&[
+        "First Name",
+        "Last Name",
+        "E-mail Address",
+        "E-mail 2 Address",
+        "E-mail 3 Address",
+        "Business Phone",
+        "Home Phone",
+        "Mobile Phone",
+        "Business Fax",
+        "Categories",
+        "E-mail Display Name",
+        "Company",
+    ]);
+    assert_eq!(
+        outlook,
+        [
+            Target::FirstName,
+            Target::LastName,
+            email(),
+            extra_email(),
+            extra_email(),
+            extra_phone(Some("work")),
+            extra_phone(Some("home")),
+            phone(Some("mobile")),
+            extra_phone(Some("fax")),
+            Target::Tags,
+            Target::Ignore,
+            Target::Attribute {
+                key: "company".into()
+            },
+        ]
+    );
+    // HubSpot.
+    let hubspot = mapped(&[
+        "Record ID",
+        "First Name",
+        "Last Name",
+        "Email",
+        "Phone Number",
+        "Mobile Phone Number",
+        "Lead Status",
+    ]);
+    assert_eq!(
+        hubspot,
+        [
+            Target::Ignore,
+            Target::FirstName,
+            Target::LastName,
+            email(),
+            extra_phone(None),
+            phone(Some("mobile")),
+            Target::Ignore
+        ]
+    );
+    // Chatwoot.
+    let chatwoot = mapped(&["id", "name", "email", "identifier", "phone_number", "labels"]);
+    assert_eq!(
+        chatwoot,
+        [
+            Target::Ignore,
+            Target::Name,
+            email(),
+            Target::Ignore,
+            phone(None),
+            Target::Tags
+        ]
+    );
+    // Twenty (headers and cells may carry U+200D).
+    let twenty = mapped(&[
+        "Id",
+        "Name / First Name",
+        "Name / Last Name",
+        "Emails / Primary Email",
+        "Emails / Additional Emails",
+        "\u{200D}Phones / Primary Phone Number",
+        "Phones / Additional Phones",
+    ]);
+    assert_eq!(
+        twenty,
+        [
+            Target::Ignore,
+            Target::FirstName,
+            Target::LastName,
+            email(),
+            Target::AdditionalEmails,
+            phone(None),
+            Target::AdditionalPhones
+        ]
+    );
+}
+
+#[test]
+fn twenty_cells_lose_their_zero_width_mark_and_json_lists_become_points() {
+    let csv = "Name / First Name,Name / Last Name,Emails / Primary Email,Emails / Additional Emails,Phones / Primary Phone Number\n\
+               \u{200D}=Ana,Souza,ana@x.com,\"[\"\"ana@y.com\"\"]\",\u{200D}+34612345678\n";
+    let book = book();
+    book.import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let c = &contacts(&book)[0];
+    assert_eq!(c.name, "=Ana Souza");
+    assert_eq!(emails(c), [("ana@x.com", None), ("ana@y.com", None)]);
+    assert_eq!(c.phone(), Some("+34612345678"));
+}
+
+#[test]
+fn the_caller_overrides_the_suggested_mapping() {
+    let csv = "Full,Budget,Mail\nAna,250000,ana@x.com\n";
+    let mut options = ImportOptions::default();
+    options.mapping.insert("full".into(), Target::Name);
+    options
+        .mapping
+        .insert("Budget".into(), "attribute:budget".parse().unwrap());
+    options.mapping.insert("Mail".into(), Target::Ignore);
+    let book = book();
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &options, go, None)
+        .unwrap();
+    assert_eq!(
+        report
+            .unmapped
+            .iter()
+            .map(|u| u.header.as_str())
+            .collect::<Vec<_>>(),
+        ["Mail"]
+    );
+    let c = &contacts(&book)[0];
+    assert_eq!((c.name.as_str(), c.email()), ("Ana", None));
+    assert_eq!(c.attributes["budget"], AttributeValue::Number(250000.0));
+}
+
+const MESSY: &str = "name,email,phone,tags\r\n\
+    \"Souza, Ana\",ana@x.com,+55 11 91234-5678,\"hot,\r\nlead\"\r\n\
+    Bo,not-an-email,,\r\n\
+    ,,,\r\n\
+    \"Cy \"\"the\"\" Bold\",cy@x.com,(415) 555-2671\r\n\
+    name,email,phone,tags\r\n\
+    Di,ANA@X.COM,,\r\n\
+    ,,12,\r\n";
+
+#[test]
+fn preview_counts_rows_and_names_every_problem_with_its_line_and_column() {
+    let book = book();
+    let report = book
+        .import_preview(MESSY.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.rows_read, 7);
+    assert_eq!(
+        (report.created, report.skipped, report.invalid, report.blank),
+        (3, 2, 1, 1)
+    );
+    let lines: Vec<(u64, &IssueKind)> = report.issues.iter().map(|i| (i.line, &i.kind)).collect();
+    assert_eq!(
+        lines,
+        [
+            (4, &IssueKind::DroppedValue),
+            (8, &IssueKind::DuplicateInFile { first_line: 2 }),
+            (9, &IssueKind::Invalid),
+            (9, &IssueKind::Invalid),
+        ]
+    );
+    let bad_email = &report.issues[0];
+    assert_eq!(
+        (bad_email.column.as_deref(), bad_email.value.as_str()),
+        (Some("email"), "not-an-email")
+    );
+    assert!(bad_email.reason.starts_with("email "), "{}", bad_email.reason);
+    assert!(
+        report.issues[2].reason.contains("needs a name"),
+        "{}",
+        report.issues[2].reason
+    );
+    assert_eq!(
+        (
+            report.issues[3].column.as_deref(),
+            report.issues[3].value.as_str()
+        ),
+        (Some("phone"), "12")
+    );
+    assert!(contacts(&book).is_empty(), "a preview writes nothing");
+
+    let report = book
+        .import_commit(&api(), MESSY.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(report.created, 3);
+    let all = contacts(&book);
+    assert_eq!(all[0].name, "Souza, Ana");
+    assert_eq!(all[0].tags, ["hot", "lead"]);
+    assert_eq!((all[1].name.as_str(), all[1].email()), ("Bo", None));
+    assert_eq!(all[2].name, "Cy \"the\" Bold");
+    assert_eq!(all[2].phone(), Some("+14155552671"));
+}
+
+#[test]
+fn lone_cr_line_ends_and_ragged_rows_are_read() {
+    let csv = "name,email\rAna,ana@x.com,extra\rBo\r";
+    let book = book();
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.created, report.ragged), (2, 1));
+    assert_eq!(contacts(&book)[1].name, "Bo");
+}
+
+#[test]
+fn windows_1252_is_detected_and_an_explicit_encoding_wins() {
+    let bytes = b"name,email\nJos\xe9 M\xfcller,jose@x.com\nFran\xe7ois,f@x.com\n";
+    let book = book();
+    let report = book
+        .import_commit(&api(), &bytes[..], &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(report.encoding, "windows-1252");
+    assert_eq!(contacts(&book)[0].name, "José Müller");
+
+    let options = ImportOptions {
+        encoding: Some("utf-8".into()),
+        ..ImportOptions::default()
+    };
+    let report = book.import_preview(&bytes[..], &options).unwrap();
+    assert_eq!(report.encoding, "UTF-8");
+    let err = book.import_preview(
+        &bytes[..],
+        &ImportOptions {
+            encoding: Some("klingon".into()),
+            ..ImportOptions::default()
+        },
+    );
+    assert_eq!(err.unwrap_err().kind(), ErrorKind::Import);
+}
+
+fn seeded() -> (Book, Contact) {
+    let book = book();
+    let ana = book
+        .create(
+            &api(),
+            NewContact::new("Ana Old")
+                .email("ana@x.com")
+                .phone("+14155552671")
+                .tag("Old"),
+        )
+        .unwrap();
+    (book, ana)
+}
+
+const AGAIN: &str =
+    "name,email,phone,tags,attr:plan\nAna New,ana@x.com,+44 7400 123456,New,gold\nBo,bo@x.com,,,\n";
+
+#[test]
+fn skip_is_the_default_and_leaves_the_existing_contact_alone() {
+    let (book, ana) = seeded();
+    let report = book
+        .import_commit(&api(), AGAIN.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.created, report.skipped), (1, 1));
+    assert_eq!(
+        report.issues[0].kind,
+        IssueKind::DuplicateExisting { existing: ana.id }
+    );
+    assert_eq!(book.get(ana.id).unwrap(), ana);
+}
+
+#[test]
+fn update_fills_points_unites_tags_and_overwrites_given_fields() {
+    let (book, ana) = seeded();
+    let options = ImportOptions {
+        on_duplicate: OnDuplicate::Update,
+        ..ImportOptions::default()
+    };
+    let report = book
+        .import_commit(&api(), AGAIN.as_bytes(), &options, go, None)
+        .unwrap();
+    assert_eq!((report.created, report.updated), (1, 1));
+    let after = book.get(ana.id).unwrap();
+    assert_eq!(after.name, "Ana New");
+    assert_eq!(
+        phones(&after),
+        [("+14155552671", None), ("+447400123456", None)],
+        "the primary stays"
+    );
+    assert_eq!(after.tags, ["New", "Old"]);
+    assert_eq!(after.attributes["plan"], AttributeValue::Text("gold".into()));
+}
+
+#[test]
+fn update_refuses_a_row_that_matches_two_contacts() {
+    let (book, _) = seeded();
+    book.create(&api(), NewContact::new("Cy").email("cy@x.com"))
+        .unwrap();
+    let csv = "name,email,additional_emails\nMix,ana@x.com,cy@x.com\n";
+    let options = ImportOptions {
+        on_duplicate: OnDuplicate::Update,
+        ..ImportOptions::default()
+    };
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &options, go, None)
+        .unwrap();
+    assert_eq!((report.updated, report.invalid), (0, 1));
+    assert!(
+        report.issues[0].reason.contains("several contacts"),
+        "{}",
+        report.issues[0].reason
+    );
+}
+
+#[test]
+fn abort_stops_at_the_first_duplicate_and_writes_nothing() {
+    let (book, _) = seeded();
+    let csv = "name,email\nFirst,first@x.com\nAna,ANA@x.com\n";
+    let options = ImportOptions {
+        on_duplicate: OnDuplicate::Abort,
+        ..ImportOptions::default()
+    };
+    let err = book
+        .import_commit(&api(), csv.as_bytes(), &options, go, None)
+        .unwrap_err();
+    match &err {
+        Error::Import { line, .. } => assert_eq!(*line, 3),
+        other => panic!("{other}"),
+    }
+    assert_eq!(contacts(&book).len(), 1, "the first row was rolled back too");
+    assert_eq!(
+        book.import_preview(csv.as_bytes(), &options).unwrap_err().kind(),
+        ErrorKind::Import
+    );
+}
+
+#[test]
+fn the_error_report_lists_rejected_rows_ready_to_fix() {
+    let (book, _) = seeded();
+    let csv = "name,email,notes\nBad,nope,keep me\nAna,ana@x.com,dup\nOk,ok@x.com,\n";
+    let mut errors = Vec::new();
+    book.import_commit(
+        &api(),
+        csv.as_bytes(),
+        &ImportOptions::default(),
+        go,
+        Some(&mut errors),
+    )
+    .unwrap();
+    let text = String::from_utf8(errors).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "name,email,notes,import_line,import_error");
+    assert!(lines[1].starts_with("Bad,nope,keep me,2,email "), "{}", lines[1]);
+    assert!(
+        lines[2].starts_with("Ana,ana@x.com,dup,3,") && lines[2].contains("already belongs"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines.len(), 3);
+}
+
+#[test]
+fn progress_reports_rows_and_bytes_and_can_cancel_without_writing() {
+    let book = book();
+    let csv: String = std::iter::once("name,email\n".to_owned())
+        .chain((0..50).map(|i| format!("P{i},p{i}@x.com\n")))
+        .collect();
+    let mut seen = Vec::new();
+    let options = ImportOptions {
+        bytes_total: Some(csv.len() as u64),
+        ..ImportOptions::default()
+    };
+    book.import_commit(
+        &api(),
+        csv.as_bytes(),
+        &options,
+        |p| {
+            seen.push(p);
+            ControlFlow::Continue(())
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(seen.len(), 50);
+    assert_eq!(seen[49].rows_done, 50);
+    assert_eq!(seen[49].bytes_done, csv.len() as u64);
+    assert_eq!(seen[0].bytes_total, Some(csv.len() as u64));
+
+    let fresh = self::book();
+    let err = fresh
+        .import_commit(
+            &api(),
+            csv.as_bytes(),
+            &ImportOptions::default(),
+            |p| {
+                if p.rows_done == 10 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
+    assert!(contacts(&fresh).is_empty());
+}
+
+#[test]
+fn json_arrays_and_ndjson_import_with_the_same_validation() {
+    let array = r#"[
+        {"name": "Ana", "email": "ana@x.com", "phone": "+55 11 91234-5678", "phone_label": "WhatsApp",
+         "additional_emails": [{"value": "ana@work.x", "label": "work"}], "tags": ["Hot"],
+         "attributes": {"budget": 250000, "since": "2024-05-01"}},
+        {"name": "Bad", "email": "nope"},
+        {"name": "Typo", "emial": "t@x.com"},
+        {"name": "Dup", "additional_emails": [{"value": "ANA@x.com"}]}
+    ]"#;
+    let book = book();
+    let report = book
+        .import_commit(&api(), array.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(report.format, ImportFormat::Json);
+    assert_eq!(
+        (report.rows_read, report.created, report.invalid, report.skipped),
+        (4, 2, 1, 1)
+    );
+    assert_eq!(
+        (report.issues[0].line, &report.issues[0].kind),
+        (2, &IssueKind::DroppedValue)
+    );
+    assert_eq!(report.issues[1].line, 3);
+    assert!(
+        report.issues[1].reason.contains("emial"),
+        "{}",
+        report.issues[1].reason
+    );
+    let ana = &contacts(&book)[0];
+    assert_eq!(phones(ana), [("+5511912345678", Some("whatsapp"))]);
+    assert_eq!(emails(ana), [("ana@x.com", None), ("ana@work.x", Some("work"))]);
+    assert!(matches!(ana.attributes["since"], AttributeValue::Date(_)));
+
+    let ndjson = "{\"name\": \"Bo\", \"email\": \"bo@x.com\"}\n\n{\"name\": \"\"}\n";
+    let report = book
+        .import_commit(&api(), ndjson.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.created, report.invalid), (1, 1));
+    assert_eq!(report.issues[0].line, 3);
+}
+
+#[test]
+fn exported_csv_cannot_run_formulas_but_phones_stay_phones() {
+    let book = book();
+    let c = book
+        .create(
+            &api(),
+            NewContact::new("=HYPERLINK(\"http://evil\",\"x\")")
+                .phone("+1 415 555 2671")
+                .additional_phone("+44 7400 123456", Some("work"))
+                .tag("-1")
+                .attribute("note", "@SUM(A1)")
+                .attribute("tab", "\tx")
+                .attribute("n", -5.0),
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    book.export(
+        &ExportScope::Ids(vec![c.id]),
+        ExportFormat::Csv,
+        &ExportOptions { bom: true },
+        &mut out,
+        go,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("\u{FEFF}id,name,email,phone,additional_emails,additional_phones,tags,source,verification,created_at,last_activity_at,email_label,phone_label,attr:n,attr:note,attr:tab\n"), "{text}");
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+    let row = reader.records().next().unwrap().unwrap();
+    for cell in row.iter() {
+        let dangerous = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+        assert!(
+            !dangerous || cell == "+14155552671",
+            "cell {cell:?} could run as a formula"
+        );
+    }
+    assert_eq!(&row[1], "'=HYPERLINK(\"http://evil\",\"x\")");
+    assert_eq!(&row[3], "+14155552671");
+    assert_eq!(&row[5], "work:+447400123456");
+    assert_eq!(&row[6], "'-1");
+
+    // And it reads back exactly.
+    let fresh = self::book();
+    fresh
+        .import_commit(&api(), text.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let back = &contacts(&fresh)[0];
+    assert_eq!(back.name, c.name);
+    assert_eq!(back.tags, ["-1"]);
+    assert_eq!(back.attributes, c.attributes);
+}
+
+fn rich_book() -> Book {
+    let book = book();
+    let when = chrono::DateTime::parse_from_rfc3339("2024-05-01T10:00:00Z")
+        .unwrap()
+        .to_utc();
+    book.create(
+        &api(),
+        NewContact::new("Ana Souza")
+            .email("Ana@Example.com")
+            .additional_email("ana@work.example", Some("work"))
+            .additional_email("ana@home.example", None)
+            .phone("+55 11 91234-5678")
+            .additional_phone("+1 415 555 2671", Some("whatsapp"))
+            .additional_phone("+44 7400 123456", Some("my office; 2nd"))
+            .tag("Hot lead")
+            .tag("VIP")
+            .source(Source::Whatsapp)
+            .verification(Verification::Verified)
+            .attribute("budget", 250000.0)
+            .attribute("vip", true)
+            .attribute("since", chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap())
+            .attribute("note", "likes, commas; and \"quotes\"\nand lines")
+            .created_at(when)
+            .last_activity_at(when),
+    )
+    .unwrap();
+    book.create(&api(), NewContact::new("Bo").phone("+34 612 34 56 78"))
+        .unwrap();
+    book.create(&api(), NewContact::new("Cy").email("cy@x.com").tag("VIP"))
+        .unwrap();
+    book
+}
+
+type Shape = (
+    String,
+    Vec<(String, Option<String>)>,
+    Vec<(String, Option<String>)>,
+    Vec<String>,
+    Attributes,
+);
+
+fn shape(c: &Contact, with_attributes: bool) -> Shape {
+    let own = |v: Vec<(&str, Option<&str>)>| {
+        v.into_iter()
+            .map(|(a, b)| (a.to_owned(), b.map(str::to_owned)))
+            .collect()
+    };
+    (
+        c.name.clone(),
+        own(emails(c)),
+        own(phones(c)),
+        c.tags.clone(),
+        if with_attributes {
+            c.attributes.clone()
+        } else {
+            Attributes::new()
+        },
+    )
+}
+
+#[test]
+fn export_then_import_into_an_empty_book_gives_back_the_same_contacts() {
+    let original = rich_book();
+    let before = contacts(&original);
+    for format in [
+        ExportFormat::Csv,
+        ExportFormat::Json,
+        ExportFormat::Ndjson,
+        ExportFormat::Vcard,
+    ] {
+        let mut file = Vec::new();
+        let summary = original
+            .export(
+                &ExportScope::All,
+                format,
+                &ExportOptions::default(),
+                &mut file,
+                go,
+            )
+            .unwrap();
+        assert_eq!(summary.contacts, 3);
+        assert_eq!(summary.bytes, file.len() as u64);
+        let copy = book();
+        let report = copy
+            .import_commit(&api(), &file[..], &ImportOptions::default(), go, None)
+            .unwrap();
+        assert_eq!(report.created, 3, "{format:?}: {:?}", report.issues);
+        assert!(report.issues.is_empty(), "{format:?}: {:?}", report.issues);
+        let after = contacts(&copy);
+        let with_attributes = format != ExportFormat::Vcard;
+        for (b, a) in before.iter().zip(&after) {
+            // A label's ':' or ';' is written as a space in CSV (documented).
+            let mut expected = shape(b, with_attributes);
+            if format == ExportFormat::Csv {
+                for p in &mut expected.2 {
+                    p.1 = p.1.as_ref().map(|l| {
+                        l.replace([':', ';'], " ")
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    });
+                }
+            }
+            assert_eq!(shape(a, with_attributes), expected, "{format:?}");
+            if format != ExportFormat::Vcard {
+                assert_eq!(
+                    (a.source, a.verification, a.created_at, a.last_activity_at),
+                    (b.source, b.verification, b.created_at, b.last_activity_at),
+                    "{format:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn vcard_export_writes_every_tel_and_email_with_its_type() {
+    let book = rich_book();
+    let mut out = Vec::new();
+    book.export(
+        &ExportScope::Ids(vec!["1".parse().unwrap()]),
+        ExportFormat::Vcard,
+        &ExportOptions::default(),
+        &mut out,
+        go,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let unfolded = text.replace("\r\n ", "");
+    assert!(unfolded.contains("VERSION:4.0"), "{text}");
+    assert!(unfolded.contains("EMAIL;PREF=1:Ana@example.com"), "{text}");
+    assert!(unfolded.contains("EMAIL;TYPE=WORK:ana@work.example"), "{text}");
+    assert!(
+        unfolded.contains("TEL;VALUE=URI;TYPE=VOICE;PREF=1:tel:+5511912345678"),
+        "{text}"
+    );
+    assert!(unfolded.contains(".TEL;VALUE=URI:tel:+14155552671"), "{text}");
+    assert!(unfolded.contains(".X-ABLabel:whatsapp"), "{text}");
+    assert!(unfolded.contains("CATEGORIES:Hot lead,VIP"), "{text}");
+    assert_eq!(
+        unfolded.matches("\r\nTEL").count() + unfolded.matches(".TEL").count(),
+        3
+    );
+}
+
+#[test]
+fn selected_ids_export_in_the_order_given_and_a_missing_id_is_an_error() {
+    let book = rich_book();
+    let mut out = Vec::new();
+    let ids = vec!["3".parse().unwrap(), "1".parse().unwrap()];
+    book.export(
+        &ExportScope::Ids(ids),
+        ExportFormat::Json,
+        &ExportOptions::default(),
+        &mut out,
+        go,
+    )
+    .unwrap();
+    let list: Vec<ContactJson> = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        list.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ["Cy", "Ana Souza"]
+    );
+    let err = book.export(
+        &ExportScope::Ids(vec!["99".parse().unwrap()]),
+        ExportFormat::Json,
+        &ExportOptions::default(),
+        Vec::new(),
+        go,
+    );
+    assert_eq!(err.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn export_contacts_takes_any_iterator_of_contacts() {
+    let book = rich_book();
+    let chosen = contacts(&book).into_iter().filter(|c| c.has_tag("vip")).map(Ok);
+    let mut out = Vec::new();
+    let summary = book
+        .export_contacts(chosen, ExportFormat::Ndjson, &ExportOptions::default(), &mut out)
+        .unwrap();
+    assert_eq!(summary.contacts, 2);
+}
+
+/// Run only as the child process of the kill -9 test: imports a big file and parks mid-way.
+#[test]
+#[ignore = "helper: run in a child process by kill_9_mid_import_leaves_the_book_exactly_as_before"]
+fn kill_9_child() {
+    let db = std::env::var("CONTACTKIT_KILL_DB").unwrap();
+    let marker = PathBuf::from(std::env::var("CONTACTKIT_KILL_MARKER").unwrap());
+    let book = Book::open(&db, BookOptions::default()).unwrap();
+    let csv: String = std::iter::once("name,email\n".to_owned())
+        .chain((0..5000).map(|i| format!("Row {i},row{i}@x.com\n")))
+        .collect();
+    let _ = book.import_commit(
+        &api(),
+        csv.as_bytes(),
+        &ImportOptions::default(),
+        |p| {
+            if p.rows_done == 2000 {
+                std::fs::write(&marker, b"mid-import").unwrap();
+                // Park inside the open transaction until the parent kills this process.
+                loop {
+                    std::thread::park();
+                }
+            }
+            ControlFlow::Continue(())
+        },
+        None,
+    );
+}
+
+#[test]
+fn kill_9_mid_import_leaves_the_book_exactly_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.db");
+    let marker = dir.path().join("marker");
+    {
+        let book = Book::open(&db, BookOptions::default()).unwrap();
+        book.create(&api(), NewContact::new("Before").email("before@x.com"))
+            .unwrap();
+    }
+    let before = contacts(&Book::open(&db, BookOptions::default()).unwrap());
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "kill_9_child", "--ignored", "--nocapture"])
+        .env("CONTACTKIT_KILL_DB", &db)
+        .env("CONTACTKIT_KILL_MARKER", &marker)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the child never reached the middle"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child ended before the middle"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix: no destructor, no rollback by us
+    child.wait().unwrap();
+    let after = contacts(&Book::open(&db, BookOptions::default()).unwrap());
+    assert_eq!(after, before);
+}
