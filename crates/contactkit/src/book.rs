@@ -13,9 +13,11 @@ use crate::contact::{
 };
 use crate::email::Email;
 use crate::error::{Error, Field, Result};
+use crate::feed::{events_between, tombstone};
 use crate::fold::fold;
 use crate::phone::{Phone, PhoneRegion};
 use crate::policy::{Action, is_allowed};
+use crate::provenance::{FieldSource, is_channel, may_overwrite};
 use crate::store::{ContactRecord, PointKind, PointRecord, Reader, SqliteStore, Store, Writer};
 use crate::tag::{TagCount, TagName, parse_tags};
 
@@ -91,12 +93,12 @@ impl std::fmt::Debug for Book {
 }
 
 /// The current time at the precision the book stores (milliseconds).
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
-fn at_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn at_millis(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
 }
 
@@ -163,7 +165,8 @@ impl Book {
         self.store.as_ref()
     }
 
-    fn read<T>(&self, body: impl FnOnce(&mut dyn Reader) -> Result<T>) -> Result<T> {
+    /// Runs `body` in one read snapshot of the store.
+    pub(crate) fn read_store<T>(&self, body: impl FnOnce(&mut dyn Reader) -> Result<T>) -> Result<T> {
         let mut body = Some(body);
         let mut out = None;
         self.store.read(&mut |reader| {
@@ -175,7 +178,8 @@ impl Book {
         out.ok_or_else(|| Error::Storage(crate::StorageError::new("the store did not run the read")))
     }
 
-    fn write<T>(&self, body: impl FnOnce(&mut dyn Writer) -> Result<T>) -> Result<T> {
+    /// Runs `body` in one write transaction of the store.
+    pub(crate) fn write_store<T>(&self, body: impl FnOnce(&mut dyn Writer) -> Result<T>) -> Result<T> {
         let mut body = Some(body);
         let mut out = None;
         self.store.write(&mut |writer| {
@@ -230,6 +234,42 @@ impl Book {
     /// # Ok::<(), contactkit::Error>(())
     /// ```
     pub fn create(&self, actor: &Actor, new: NewContact) -> Result<Contact> {
+        self.create_with_key(actor, new, None)
+    }
+
+    /// Creates a contact once per idempotency key: repeating the call with the same `key`
+    /// (a retry after a timeout, from this process or another) returns the first call's
+    /// result and changes nothing. Keys expire after [`IDEMPOTENCY_KEY_TTL`].
+    ///
+    /// # Errors
+    /// As [`Book::create`]; [`Error::Invalid`] on [`Field::IdempotencyKey`] when the key was
+    /// used for another kind of call.
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Actor, Book, NewContact};
+    /// let book = Book::open_in_memory(Default::default())?;
+    /// let api = Actor::api("crm");
+    /// let first = book.create_with_key(&api, NewContact::new("Ana").email("ana@x.com"), Some("req-1"))?;
+    /// let retry = book.create_with_key(&api, NewContact::new("Ana").email("ana@x.com"), Some("req-1"))?;
+    /// assert_eq!(first, retry);
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn create_with_key(&self, actor: &Actor, new: NewContact, key: Option<&str>) -> Result<Contact> {
+        self.write_store(|w| {
+            idempotent(
+                w,
+                key,
+                "create",
+                now(),
+                |c: &Contact| Some(c.id),
+                |w| self.create_in(w, actor, new),
+            )
+        })
+    }
+
+    /// [`Book::create`] inside the caller's write transaction.
+    pub(crate) fn create_in(&self, w: &mut dyn Writer, actor: &Actor, new: NewContact) -> Result<Contact> {
         let name = valid_name(&new.name)?;
         let mut emails = Vec::new();
         for input in new
@@ -265,13 +305,13 @@ impl Book {
             updated_at: now,
             last_activity_at: new.last_activity_at.map(at_millis),
         };
-        self.write(|w| {
-            let id = w.insert_contact(&record)?;
-            w.replace_points(id, PointKind::Email, &emails)?;
-            w.replace_points(id, PointKind::Phone, &phones)?;
-            w.link_tags(id, &tags)?;
-            w.contact(id)?.ok_or(Error::NotFound(id))
-        })
+        let id = w.insert_contact(&record)?;
+        w.replace_points(id, PointKind::Email, &emails)?;
+        w.replace_points(id, PointKind::Phone, &phones)?;
+        w.link_tags(id, &tags)?;
+        let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
+        record_change(w, actor, now, None, &after)?;
+        Ok(after)
     }
 
     /// The contact with this id.
@@ -287,7 +327,7 @@ impl Book {
     /// # Ok::<(), contactkit::Error>(())
     /// ```
     pub fn get(&self, id: ContactId) -> Result<Contact> {
-        self.read(|r| r.contact(id)?.ok_or(Error::NotFound(id)))
+        self.read_store(|r| r.contact(id)?.ok_or(Error::NotFound(id)))
     }
 
     /// Applies a partial edit: only the fields set in `patch` change; `updated_at` moves only
@@ -296,7 +336,18 @@ impl Book {
     /// # Errors
     /// [`Error::NotFound`], [`Error::Invalid`], [`Error::Duplicate`] as for [`Book::create`];
     /// on any error nothing changes.
-    pub fn update(&self, _actor: &Actor, id: ContactId, patch: ContactPatch) -> Result<Contact> {
+    pub fn update(&self, actor: &Actor, id: ContactId, patch: ContactPatch) -> Result<Contact> {
+        self.write_store(|w| self.update_in(w, actor, id, &patch))
+    }
+
+    /// [`Book::update`] inside the caller's write transaction.
+    pub(crate) fn update_in(
+        &self,
+        w: &mut dyn Writer,
+        actor: &Actor,
+        id: ContactId,
+        patch: &ContactPatch,
+    ) -> Result<Contact> {
         let name = patch.name.as_deref().map(valid_name).transpose()?;
         let email = match &patch.email {
             Some(Some(text)) => Some(Some(self.email_record(&PointInput::new(text.clone()))?)),
@@ -312,8 +363,22 @@ impl Book {
         for (key, value) in &patch.set_attributes {
             set_attributes.push((valid_attribute(key, value)?, value.clone()));
         }
-        self.write(|w| {
+        {
             let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
+            // An automatic update from a channel fills or refreshes only what may_overwrite allows.
+            let provenance = if is_channel(actor.origin) {
+                w.provenance(id)?
+            } else {
+                Default::default()
+            };
+            let allowed = |field: &str, empty: bool| may_overwrite(provenance.get(field), empty, actor);
+            let name = name.filter(|_| allowed("name", false));
+            let set_attributes: Vec<_> = set_attributes
+                .into_iter()
+                .filter(|(key, _)| {
+                    allowed(&format!("attributes.{key}"), !before.attributes.contains_key(key))
+                })
+                .collect();
             let mut record = record_of(&before);
             if let Some(name) = name {
                 record.name_key = fold(&name);
@@ -329,21 +394,32 @@ impl Book {
                 record.attributes.insert(key, value);
             }
             for key in &patch.unset_attributes {
-                record.attributes.remove(key.trim());
+                if allowed(&format!("attributes.{}", key.trim()), false) {
+                    record.attributes.remove(key.trim());
+                }
             }
             if let Some(at) = patch.last_activity_at {
                 record.last_activity_at = Some(at_millis(at));
             }
             let mut changed = record != record_of(&before);
             if let Some(primary) = email {
-                let points = with_primary(email_records(&before.emails), primary);
+                let points = if allowed("email", before.emails.is_empty()) {
+                    with_primary(email_records(&before.emails), primary)
+                } else {
+                    // Never replace a primary someone else set: keep the new value as an extra.
+                    with_additional(email_records(&before.emails), primary)
+                };
                 if points != email_records(&before.emails) {
                     w.replace_points(id, PointKind::Email, &points)?;
                     changed = true;
                 }
             }
             if let Some(primary) = phone {
-                let points = with_primary(phone_records(&before.phones), primary);
+                let points = if allowed("phone", before.phones.is_empty()) {
+                    with_primary(phone_records(&before.phones), primary)
+                } else {
+                    with_additional(phone_records(&before.phones), primary)
+                };
                 if points != phone_records(&before.phones) {
                     w.replace_points(id, PointKind::Phone, &points)?;
                     changed = true;
@@ -352,10 +428,13 @@ impl Book {
             if !changed {
                 return Ok(before);
             }
-            record.updated_at = now();
+            let now = now();
+            record.updated_at = now;
             w.update_contact(id, &record)?;
-            w.contact(id)?.ok_or(Error::NotFound(id))
-        })
+            let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
+            record_change(w, actor, now, Some(&before), &after)?;
+            Ok(after)
+        }
     }
 
     /// Deletes a contact and everything hanging off it, for good.
@@ -365,13 +444,17 @@ impl Book {
     /// [`Error::NotFound`] when there is no such contact.
     pub fn delete(&self, actor: &Actor, id: ContactId) -> Result<()> {
         require(actor, Action::DeleteContact)?;
-        self.write(|w| {
-            if w.delete_contact(id)? {
-                Ok(())
-            } else {
-                Err(Error::NotFound(id))
-            }
-        })
+        self.write_store(|w| {
+            erase_in(w, actor, id)?;
+            crate::audit::record(
+                w,
+                actor,
+                crate::audit::AuditAction::Delete,
+                &[id],
+                serde_json::json!({}),
+            )
+        })?;
+        self.store.scrub_journal()
     }
 
     /// Adds tags to a contact (tags it already has are left as they are).
@@ -389,26 +472,44 @@ impl Book {
     /// assert_eq!(c.tags, vec!["Hot", "VIP"]);
     /// # Ok::<(), contactkit::Error>(())
     /// ```
-    pub fn add_tags<S: AsRef<str>>(&self, _actor: &Actor, id: ContactId, tags: &[S]) -> Result<Contact> {
+    pub fn add_tags<S: AsRef<str>>(&self, actor: &Actor, id: ContactId, tags: &[S]) -> Result<Contact> {
+        self.write_store(|w| self.add_tags_in(w, actor, id, tags))
+    }
+
+    /// [`Book::add_tags`] inside the caller's write transaction.
+    pub(crate) fn add_tags_in<S: AsRef<str>>(
+        &self,
+        w: &mut dyn Writer,
+        actor: &Actor,
+        id: ContactId,
+        tags: &[S],
+    ) -> Result<Contact> {
         let tags = parse_tags(tags)?;
-        self.write(|w| {
-            let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
-            w.link_tags(id, &tags)?;
-            finish_tag_change(w, before)
-        })
+        let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
+        w.link_tags(id, &tags)?;
+        finish_tag_change(w, actor, before)
     }
 
     /// Removes tags from a contact (tags it does not have are ignored).
     ///
     /// # Errors
     /// [`Error::Invalid`] for a bad tag name; [`Error::NotFound`].
-    pub fn remove_tags<S: AsRef<str>>(&self, _actor: &Actor, id: ContactId, tags: &[S]) -> Result<Contact> {
+    pub fn remove_tags<S: AsRef<str>>(&self, actor: &Actor, id: ContactId, tags: &[S]) -> Result<Contact> {
+        self.write_store(|w| self.remove_tags_in(w, actor, id, tags))
+    }
+
+    /// [`Book::remove_tags`] inside the caller's write transaction.
+    pub(crate) fn remove_tags_in<S: AsRef<str>>(
+        &self,
+        w: &mut dyn Writer,
+        actor: &Actor,
+        id: ContactId,
+        tags: &[S],
+    ) -> Result<Contact> {
         let keys: Vec<String> = parse_tags(tags)?.iter().map(TagName::key).collect();
-        self.write(|w| {
-            let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
-            w.unlink_tags(id, &keys)?;
-            finish_tag_change(w, before)
-        })
+        let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
+        w.unlink_tags(id, &keys)?;
+        finish_tag_change(w, actor, before)
     }
 
     /// Adds an additional email (the primary one if the contact has none).
@@ -440,15 +541,21 @@ impl Book {
         self.add_point(actor, id, PointKind::Phone, phone)
     }
 
-    fn add_point(
+    fn add_point(&self, actor: &Actor, id: ContactId, kind: PointKind, input: PointInput) -> Result<Contact> {
+        self.write_store(|w| self.add_point_in(w, actor, id, kind, &input))
+    }
+
+    /// Adds an email or phone inside the caller's write transaction.
+    pub(crate) fn add_point_in(
         &self,
-        _actor: &Actor,
+        w: &mut dyn Writer,
+        actor: &Actor,
         id: ContactId,
         kind: PointKind,
-        input: PointInput,
+        input: &PointInput,
     ) -> Result<Contact> {
-        let record = self.point_record(kind, &input)?;
-        self.change_points(id, kind, move |points| {
+        let record = self.point_record(kind, input)?;
+        change_points_in(w, actor, id, kind, move |points| {
             match points.iter_mut().find(|p| p.key == record.key) {
                 // The same value again: keep it, but take a label if it had none.
                 Some(existing) => {
@@ -480,9 +587,9 @@ impl Book {
         self.remove_point(actor, id, PointKind::Phone, phone)
     }
 
-    fn remove_point(&self, _actor: &Actor, id: ContactId, kind: PointKind, value: &str) -> Result<Contact> {
+    fn remove_point(&self, actor: &Actor, id: ContactId, kind: PointKind, value: &str) -> Result<Contact> {
         let key = self.point_record(kind, &PointInput::new(value))?.key;
-        self.change_points(id, kind, |points| {
+        self.change_points(actor, id, kind, |points| {
             let before = points.len();
             points.retain(|p| p.key != key);
             if points.len() == before {
@@ -508,9 +615,9 @@ impl Book {
         self.promote_point(actor, id, PointKind::Phone, phone)
     }
 
-    fn promote_point(&self, _actor: &Actor, id: ContactId, kind: PointKind, value: &str) -> Result<Contact> {
+    fn promote_point(&self, actor: &Actor, id: ContactId, kind: PointKind, value: &str) -> Result<Contact> {
         let key = self.point_record(kind, &PointInput::new(value))?.key;
-        self.change_points(id, kind, |points| {
+        self.change_points(actor, id, kind, |points| {
             let index = points
                 .iter()
                 .position(|p| p.key == key)
@@ -523,25 +630,12 @@ impl Book {
 
     fn change_points(
         &self,
+        actor: &Actor,
         id: ContactId,
         kind: PointKind,
         change: impl FnOnce(&mut Vec<PointRecord>) -> Result<()>,
     ) -> Result<Contact> {
-        self.write(|w| {
-            let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
-            let old = match kind {
-                PointKind::Email => email_records(&before.emails),
-                PointKind::Phone => phone_records(&before.phones),
-            };
-            let mut points = old.clone();
-            change(&mut points)?;
-            if points == old {
-                return Ok(before);
-            }
-            w.replace_points(id, kind, &points)?;
-            w.touch(&[id], now())?;
-            w.contact(id)?.ok_or(Error::NotFound(id))
-        })
+        self.write_store(|w| change_points_in(w, actor, id, kind, change))
     }
 
     /// Every tag of the book with the number of contacts carrying it, in name order.
@@ -549,7 +643,7 @@ impl Book {
     /// # Errors
     /// [`Error::Storage`].
     pub fn tags(&self) -> Result<Vec<TagCount>> {
-        self.read(|r| r.tag_counts())
+        self.read_store(|r| r.tag_counts())
     }
 
     /// Existing tags whose name starts with `prefix` (case and spacing ignored), most used
@@ -573,7 +667,7 @@ impl Book {
             .collect::<Vec<_>>()
             .join(" ")
             .to_lowercase();
-        self.read(|r| r.tags_with_prefix(&key, limit))
+        self.read_store(|r| r.tags_with_prefix(&key, limit))
     }
 
     /// Renames a tag everywhere. Changing only its case or spacing is a rename too.
@@ -585,7 +679,7 @@ impl Book {
         require(actor, Action::ManageTags)?;
         let from = TagName::parse(from)?;
         let to = TagName::parse(to)?;
-        self.write(|w| {
+        self.write_store(|w| {
             if w.tag_name(&from.key())?.is_none() {
                 return Err(Error::TagNotFound(from.as_str().to_owned()));
             }
@@ -598,8 +692,10 @@ impl Book {
                     format!("the tag {existing:?} already exists; merge the two tags instead"),
                 ));
             }
-            let affected = w.rename_tag(&from.key(), &to)?;
-            w.touch(&affected, now())
+            let ids = w.contacts_with_tag(&from.key())?;
+            let before = contacts_of(w, &ids)?;
+            w.rename_tag(&from.key(), &to)?;
+            record_many(w, actor, before)
         })
     }
 
@@ -620,10 +716,13 @@ impl Book {
                 "a tag cannot be merged into itself",
             ));
         }
-        self.write(|w| {
-            let affected = w.merge_tags(&from.key(), &into.key())?;
-            w.touch(&affected, now())?;
-            Ok(affected.len() as u64)
+        self.write_store(|w| {
+            let ids = w.contacts_with_tag(&from.key())?;
+            let before = contacts_of(w, &ids)?;
+            w.merge_tags(&from.key(), &into.key())?;
+            let count = before.len() as u64;
+            record_many(w, actor, before)?;
+            Ok(count)
         })
     }
 
@@ -634,15 +733,30 @@ impl Book {
     pub fn delete_tag(&self, actor: &Actor, name: &str) -> Result<u64> {
         require(actor, Action::ManageTags)?;
         let tag = TagName::parse(name)?;
-        self.write(|w| {
-            let affected = w.delete_tag(&tag.key())?;
-            w.touch(&affected, now())?;
-            Ok(affected.len() as u64)
+        self.write_store(|w| {
+            let ids = w.contacts_with_tag(&tag.key())?;
+            let before = contacts_of(w, &ids)?;
+            w.delete_tag(&tag.key())?;
+            let count = before.len() as u64;
+            record_many(w, actor, before)?;
+            Ok(count)
         })
     }
 }
 
-fn require(actor: &Actor, action: Action) -> Result<()> {
+/// Deletes a contact and everything hanging off it, inside the caller's transaction. Erase
+/// wins over history: the feed keeps a tombstone with the id only.
+pub(crate) fn erase_in(w: &mut dyn Writer, actor: &Actor, id: ContactId) -> Result<()> {
+    if !w.delete_contact(id)? {
+        return Err(Error::NotFound(id));
+    }
+    w.scrub_events(id)?;
+    w.forget_results_of(id)?;
+    w.append_event(&tombstone(actor, now(), id))?;
+    Ok(())
+}
+
+pub(crate) fn require(actor: &Actor, action: Action) -> Result<()> {
     if is_allowed(actor.role, action) {
         Ok(())
     } else {
@@ -667,6 +781,14 @@ fn push_unique(points: &mut Vec<PointRecord>, point: PointRecord) {
     }
 }
 
+/// Adds `point` after the others unless the contact already has it (`None`: no change).
+fn with_additional(mut points: Vec<PointRecord>, point: Option<PointRecord>) -> Vec<PointRecord> {
+    if let Some(point) = point {
+        push_unique(&mut points, point);
+    }
+    points
+}
+
 /// Puts `primary` first: an existing point with the same key moves up (keeping its label),
 /// otherwise the old primary is replaced. `None` removes the primary.
 fn with_primary(mut points: Vec<PointRecord>, primary: Option<PointRecord>) -> Vec<PointRecord> {
@@ -689,7 +811,7 @@ fn with_primary(mut points: Vec<PointRecord>, primary: Option<PointRecord>) -> V
     points
 }
 
-fn record_of(contact: &Contact) -> ContactRecord {
+pub(crate) fn record_of(contact: &Contact) -> ContactRecord {
     ContactRecord {
         name: contact.name.clone(),
         name_key: fold(&contact.name),
@@ -702,7 +824,7 @@ fn record_of(contact: &Contact) -> ContactRecord {
     }
 }
 
-fn email_records(points: &[EmailPoint]) -> Vec<PointRecord> {
+pub(crate) fn email_records(points: &[EmailPoint]) -> Vec<PointRecord> {
     points
         .iter()
         .map(|p| PointRecord {
@@ -714,7 +836,7 @@ fn email_records(points: &[EmailPoint]) -> Vec<PointRecord> {
         .collect()
 }
 
-fn phone_records(points: &[PhonePoint]) -> Vec<PointRecord> {
+pub(crate) fn phone_records(points: &[PhonePoint]) -> Vec<PointRecord> {
     points
         .iter()
         .map(|p| PointRecord {
@@ -726,12 +848,150 @@ fn phone_records(points: &[PhonePoint]) -> Vec<PointRecord> {
         .collect()
 }
 
-fn finish_tag_change(w: &mut dyn Writer, before: Contact) -> Result<Contact> {
+/// Changes the emails or phones of a contact inside the caller's write transaction.
+fn change_points_in(
+    w: &mut dyn Writer,
+    actor: &Actor,
+    id: ContactId,
+    kind: PointKind,
+    change: impl FnOnce(&mut Vec<PointRecord>) -> Result<()>,
+) -> Result<Contact> {
+    let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
+    let old = match kind {
+        PointKind::Email => email_records(&before.emails),
+        PointKind::Phone => phone_records(&before.phones),
+    };
+    let mut points = old.clone();
+    change(&mut points)?;
+    if points == old {
+        return Ok(before);
+    }
+    w.replace_points(id, kind, &points)?;
+    let now = now();
+    w.touch(&[id], now)?;
+    let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
+    record_change(w, actor, now, Some(&before), &after)?;
+    Ok(after)
+}
+
+fn finish_tag_change(w: &mut dyn Writer, actor: &Actor, before: Contact) -> Result<Contact> {
     let id = before.id;
     let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
     if after.tags == before.tags {
         return Ok(before);
     }
-    w.touch(&[id], now())?;
-    w.contact(id)?.ok_or(Error::NotFound(id))
+    let now = now();
+    w.touch(&[id], now)?;
+    let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
+    record_change(w, actor, now, Some(&before), &after)?;
+    Ok(after)
+}
+
+fn contacts_of(w: &mut dyn Writer, ids: &[ContactId]) -> Result<Vec<Contact>> {
+    ids.iter()
+        .map(|id| w.contact(*id)?.ok_or(Error::NotFound(*id)))
+        .collect()
+}
+
+/// Touches and records every contact of `before` after a book-wide change (a tag renamed,
+/// merged or deleted).
+fn record_many(w: &mut dyn Writer, actor: &Actor, before: Vec<Contact>) -> Result<()> {
+    let now = now();
+    let ids: Vec<ContactId> = before.iter().map(|c| c.id).collect();
+    w.touch(&ids, now)?;
+    for old in &before {
+        let after = w.contact(old.id)?.ok_or(Error::NotFound(old.id))?;
+        record_change(w, actor, now, Some(old), &after)?;
+    }
+    Ok(())
+}
+
+/// The one write path of history: appends the events of a change and updates the
+/// provenance of the fields it touched.
+pub(crate) fn record_change(
+    w: &mut dyn Writer,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    before: Option<&Contact>,
+    after: &Contact,
+) -> Result<()> {
+    record_change_with(w, actor, now, before, after, None)
+}
+
+/// [`record_change`], naming how a verification status change was made.
+pub(crate) fn record_change_with(
+    w: &mut dyn Writer,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    before: Option<&Contact>,
+    after: &Contact,
+    verification_method: Option<&str>,
+) -> Result<()> {
+    if before.is_none_or(|b| b.verification != after.verification) {
+        w.append_verification(after.id, after.verification, verification_method, actor, now)?;
+    }
+    for event in events_between(actor, now, before, after) {
+        w.append_event(&event)?;
+    }
+    let source = FieldSource::of(actor, now);
+    let id = after.id;
+    let changed = |old: Option<&str>, new: Option<&str>| match before {
+        None => new.is_some(),
+        Some(_) => old != new,
+    };
+    if changed(before.map(|b| b.name.as_str()), Some(after.name.as_str())) {
+        w.set_provenance(id, "name", Some(&source))?;
+    }
+    if changed(before.and_then(Contact::email), after.email()) {
+        w.set_provenance(id, "email", after.email().map(|_| &source))?;
+    }
+    if changed(before.and_then(Contact::phone), after.phone()) {
+        w.set_provenance(id, "phone", after.phone().map(|_| &source))?;
+    }
+    for (key, value) in &after.attributes {
+        if before.is_none_or(|b| b.attributes.get(key) != Some(value)) {
+            w.set_provenance(id, &format!("attributes.{key}"), Some(&source))?;
+        }
+    }
+    if let Some(before) = before {
+        for key in before
+            .attributes
+            .keys()
+            .filter(|k| !after.attributes.contains_key(*k))
+        {
+            w.set_provenance(id, &format!("attributes.{key}"), None)?;
+        }
+    }
+    Ok(())
+}
+
+/// How long an idempotency key is remembered: a retry later than this is a new call.
+pub const IDEMPOTENCY_KEY_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// Runs `call` once per `key`: a repeat within [`IDEMPOTENCY_KEY_TTL`] returns the stored
+/// result. Runs inside the caller's write transaction, so two processes retrying at once
+/// are serialized and the second sees the first's result.
+pub(crate) fn idempotent<T: serde::Serialize + serde::de::DeserializeOwned>(
+    w: &mut dyn Writer,
+    key: Option<&str>,
+    operation: &str,
+    now: DateTime<Utc>,
+    contact_of: impl Fn(&T) -> Option<ContactId>,
+    call: impl FnOnce(&mut dyn Writer) -> Result<T>,
+) -> Result<T> {
+    let Some(key) = key else { return call(w) };
+    let not_before = now - chrono::Duration::from_std(IDEMPOTENCY_KEY_TTL).unwrap_or(chrono::Duration::MAX);
+    if let Some(stored) = w.idempotent_result(key, operation, not_before)? {
+        return serde_json::from_str(&stored).map_err(|err| {
+            Error::Storage(crate::StorageError::new(format!(
+                "stored result of key {key:?}: {err}"
+            )))
+        });
+    }
+    w.forget_results_before(not_before)?;
+    let result = call(w)?;
+    let json = serde_json::to_string(&result)
+        .map_err(|err| Error::Storage(crate::StorageError::new(format!("result of key {key:?}: {err}"))))?;
+    w.remember_result(key, operation, &json, contact_of(&result), now)?;
+    Ok(result)
 }

@@ -292,6 +292,14 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
     /// When the contact last did something (a message, a form); `None` if never.
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// False for a contact created automatically (a first message, a web form) until a team
+    /// member marks it reviewed.
+    #[serde(default = "reviewed_by_default")]
+    pub reviewed: bool,
+}
+
+fn reviewed_by_default() -> bool {
+    true
 }
 
 impl Contact {

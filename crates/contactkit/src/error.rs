@@ -31,6 +31,10 @@ pub enum Field {
     Id,
     /// A part of a query: its limit, cursor, sort or an attribute operand.
     Query,
+    /// An idempotency key.
+    IdempotencyKey,
+    /// A messaging channel or a sender's identity on it.
+    Channel,
 }
 
 impl Field {
@@ -53,6 +57,8 @@ impl Field {
             Field::Region => "region",
             Field::Id => "id",
             Field::Query => "query",
+            Field::IdempotencyKey => "idempotency_key",
+            Field::Channel => "channel",
         }
     }
 }
@@ -142,6 +148,17 @@ pub enum Error {
         /// The actor's role.
         role: crate::actor::Role,
     },
+    /// A change-feed reader asked for events that retention has already removed: it must
+    /// resynchronise from the book's current state, then follow the feed from its newest event.
+    #[error(
+        "the change feed no longer holds the events after {after} (the oldest kept is {oldest}); resynchronise"
+    )]
+    ResyncRequired {
+        /// The cursor the reader asked from.
+        after: u64,
+        /// The oldest sequence number the feed still guarantees.
+        oldest: u64,
+    },
     /// The storage backend failed.
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
@@ -205,6 +222,8 @@ pub enum ErrorKind {
     SchemaTooNew,
     /// See [`Error::PermissionDenied`].
     PermissionDenied,
+    /// See [`Error::ResyncRequired`].
+    ResyncRequired,
     /// See [`Error::Storage`].
     Storage,
     /// See [`Error::Import`].
@@ -233,6 +252,7 @@ impl Error {
             Error::NotFound(_) | Error::TagNotFound(_) => ErrorKind::NotFound,
             Error::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
+            Error::ResyncRequired { .. } => ErrorKind::ResyncRequired,
             Error::Storage(_) => ErrorKind::Storage,
             Error::Import { .. } => ErrorKind::Import,
             Error::Io(_) => ErrorKind::Io,

@@ -29,20 +29,32 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod actor;
+mod audit;
 mod book;
+mod bulk;
 mod codec;
 mod contact;
+mod conversation;
+mod duplicates;
 mod email;
 mod error;
+mod feed;
 mod fold;
+mod gdpr;
+mod housekeeping;
+mod inbound;
 mod phone;
 mod policy;
+mod provenance;
 mod query;
 pub mod store;
 mod tag;
+mod verification;
 
 pub use actor::{Actor, Origin, Role};
-pub use book::{Book, BookOptions};
+pub use audit::{AuditAction, AuditEntry};
+pub use book::{Book, BookOptions, IDEMPOTENCY_KEY_TTL};
+pub use bulk::{BulkOutcome, Selection};
 pub use codec::{
     ColumnMapping, ContactJson, ExportFormat, ExportOptions, ExportScope, ExportSummary, ExportWriter,
     ImportFormat, ImportOptions, ImportReport, IssueKind, OnDuplicate, PointJson, Progress, RowIssue, Target,
@@ -52,13 +64,23 @@ pub use contact::{
     AttributeValue, Attributes, Contact, ContactId, ContactPatch, EmailPoint, MAX_ATTRIBUTE_KEY_CHARS,
     MAX_LABEL_CHARS, MAX_NAME_CHARS, NewContact, PhonePoint, PointInput, Source, Verification,
 };
+pub use conversation::{
+    Channel, ChannelIdentity, Conversation, ConversationId, Direction, Message, MessageId, MessagePage,
+};
+pub use duplicates::{DuplicatePair, DuplicateReason, MergeChoices};
 pub use email::Email;
 pub use error::{Error, ErrorKind, Field, Result, StorageError};
+pub use feed::{ChangeFilter, ChangePage, Event, EventActor, EventDraft, EventKind, Retention};
 pub use fold::fold;
-pub use phone::{Phone, PhoneRegion, phone_digits};
+pub use gdpr::{ConversationExport, GDPR_EXPORT_SCHEMA, GdprExport};
+pub use housekeeping::{CleanupReport, InvalidValue};
+pub use inbound::{InboundMessage, InboundOutcome, Sender, UpsertOutcome, WebForm};
+pub use phone::{Phone, PhoneRegion, brazilian_mobile_twin, phone_digits};
 pub use policy::{Action, is_allowed};
+pub use provenance::{FieldSource, Provenance, is_channel, may_overwrite};
 pub use query::{
     AttributeFilter, AttributeOp, DEFAULT_LIMIT, Filter, Iter, MAX_LIMIT, Page, Query, Sort, TimeRange,
 };
 pub use store::SqliteStore;
 pub use tag::{MAX_TAG_CHARS, TagCount, TagName};
+pub use verification::VerificationRecord;

@@ -169,6 +169,38 @@ impl From<Phone> for String {
     }
 }
 
+/// The same Brazilian mobile number with the ninth digit added or removed, for matching.
+///
+/// Brazil added a leading 9 to every mobile number (2012–2016), and WhatsApp still reports
+/// some accounts with the old 8-digit form: `+55 AA 9XXXX-XXXX` and `+55 AA XXXX-XXXX` are
+/// the same line when the 8-digit subscriber number starts with 6, 7, 8 or 9 (the old mobile
+/// ranges). This is the only rule by which contactkit treats two different numbers as one
+/// person; it is used to match an inbound sender and by the duplicate finder, and nothing is
+/// merged automatically because of it.
+///
+/// # Examples
+/// ```
+/// use contactkit::brazilian_mobile_twin;
+/// assert_eq!(brazilian_mobile_twin("+5511912345678").as_deref(), Some("+551112345678"));
+/// assert_eq!(brazilian_mobile_twin("+551182345678").as_deref(), Some("+5511982345678"));
+/// assert_eq!(brazilian_mobile_twin("+551132345678"), None); // a landline
+/// assert_eq!(brazilian_mobile_twin("+14155552671"), None);
+/// ```
+pub fn brazilian_mobile_twin(e164: &str) -> Option<String> {
+    let national = e164.strip_prefix("+55")?;
+    let digits = national.as_bytes();
+    if !digits.iter().all(u8::is_ascii_digit) || digits.first() == Some(&b'0') {
+        return None;
+    }
+    match digits.len() {
+        11 if digits[2] == b'9' && (b'6'..=b'9').contains(&digits[3]) => {
+            Some(format!("+55{}{}", &national[..2], &national[3..]))
+        }
+        10 if (b'6'..=b'9').contains(&digits[2]) => Some(format!("+55{}9{}", &national[..2], &national[2..])),
+        _ => None,
+    }
+}
+
 /// Only the digits of `text`, ASCII or not (for matching partial phone input such as
 /// `"+1 (555) 123"` against stored numbers). Full-width, Arabic-Indic, Eastern Arabic-Indic and
 /// Devanagari digits count as the digits they stand for.

@@ -12,6 +12,7 @@ use crate::codec::json::ContactJson;
 use crate::codec::vcard::write_card;
 use crate::contact::{Contact, ContactId};
 use crate::error::{Error, Result};
+use crate::query::Query;
 
 /// The file format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,15 +36,18 @@ pub struct ExportOptions {
     pub bom: bool,
 }
 
-/// Which contacts an export writes. A query's contacts go through
+/// Which contacts an export writes. Contacts from anywhere else go through
 /// [`Book::export_contacts`] (any iterator of contacts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportScope {
-    /// Every contact, in id order.
+    /// Every contact, in id order, from one snapshot.
     All,
-    /// These contacts, in the order given.
+    /// These contacts, in the order given, from one snapshot.
     Ids(Vec<ContactId>),
+    /// The contacts matching a query, in its order, read page by page through its keyset
+    /// cursor ([`Book::iter`]): writers are not blocked during a long export.
+    Filtered(Query),
 }
 
 /// What an export wrote.
@@ -209,6 +213,24 @@ impl<W: Write> CsvRows<CountingWriter<W>> {
 
 const PAGE: u32 = 500;
 
+/// Writes one contact and reports progress.
+fn step<W: Write>(
+    writer: &mut ExportWriter<W>,
+    contact: &Contact,
+    progress: &mut impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<()> {
+    writer.write(contact)?;
+    let p = Progress {
+        rows_done: writer.contacts,
+        bytes_done: writer.bytes(),
+        bytes_total: None,
+    };
+    match progress(p) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(()) => Err(Error::Cancelled),
+    }
+}
+
 impl Book {
     /// Every custom attribute key any contact uses, in key order: the `attr:KEY` columns of
     /// a CSV export.
@@ -219,11 +241,13 @@ impl Book {
         crate::codec::read_in(self, |r| r.attribute_keys())
     }
 
-    /// Streams the contacts of `scope` to `out` in `format`, one contact in memory at a time,
-    /// from one consistent snapshot of the book. `progress` is called after every contact.
+    /// Streams the contacts of `scope` to `out` in `format`, one contact in memory at a time
+    /// (`All` and `Ids` from one consistent snapshot of the book). `progress` is called after
+    /// every contact.
     ///
     /// # Errors
     /// [`Error::NotFound`] for an id of `ExportScope::Ids` that does not exist;
+    /// [`Error::Invalid`] for an invalid query;
     /// [`Error::Io`] when `out` fails; [`Error::Cancelled`] when `progress` breaks (what was
     /// written so far stays written).
     ///
@@ -246,21 +270,18 @@ impl Book {
         out: W,
         mut progress: impl FnMut(Progress) -> ControlFlow<()>,
     ) -> Result<ExportSummary> {
+        if let ExportScope::Filtered(query) = scope {
+            let mut writer = ExportWriter::new(format, options, out, self.attribute_keys()?)?;
+            for contact in self.iter(query) {
+                step(&mut writer, &contact?, &mut progress)?;
+            }
+            return writer.finish_counted().map(|(_, summary)| summary);
+        }
         crate::codec::read_in(self, |r| {
             let mut writer = ExportWriter::new(format, options, out, r.attribute_keys()?)?;
-            let mut step = |writer: &mut ExportWriter<W>, contact: &Contact| -> Result<()> {
-                writer.write(contact)?;
-                let p = Progress {
-                    rows_done: writer.contacts,
-                    bytes_done: writer.bytes(),
-                    bytes_total: None,
-                };
-                match progress(p) {
-                    ControlFlow::Continue(()) => Ok(()),
-                    ControlFlow::Break(()) => Err(Error::Cancelled),
-                }
-            };
             match scope {
+                // Read page by page above, outside any snapshot.
+                ExportScope::Filtered(_) => {}
                 ExportScope::All => {
                     let mut after = None;
                     loop {
@@ -271,7 +292,7 @@ impl Book {
                             // A row deleted since the page was read cannot happen inside one
                             // snapshot; skip it rather than fail if a backend allows it.
                             if let Some(contact) = r.contact(id)? {
-                                step(&mut writer, &contact)?;
+                                step(&mut writer, &contact, &mut progress)?;
                             }
                         }
                     }
@@ -279,7 +300,7 @@ impl Book {
                 ExportScope::Ids(ids) => {
                     for id in ids {
                         let contact = r.contact(*id)?.ok_or(Error::NotFound(*id))?;
-                        step(&mut writer, &contact)?;
+                        step(&mut writer, &contact, &mut progress)?;
                     }
                 }
             }

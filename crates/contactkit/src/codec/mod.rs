@@ -21,7 +21,10 @@
 //! - Attribute values: text as is, numbers in their shortest form, `true`/`false`, dates as
 //!   `YYYY-MM-DD`, times as above. On import a cell is read back as a number only when that is
 //!   how the number would be written (`250000`, `3.5`; not `01234`), as a yes/no only for
-//!   `true`/`false`, as a date or time only in those forms; anything else is text.
+//!   `true`/`false`, as a date or time only in those forms; anything else is text. So a text
+//!   attribute that reads as one of those (`"0"`, `"true"`) comes back typed, and, since
+//!   import trims cells and takes an empty cell for "not set", an empty or space-padded text
+//!   attribute does not come back exactly: JSON keeps every attribute exactly.
 //!
 //! ## Safe in spreadsheets
 //! Excel, LibreOffice and Google Sheets run a cell that starts with `=`, `+`, `-`, `@`, a tab
@@ -62,6 +65,7 @@ mod import;
 mod json;
 mod mapping;
 mod points;
+mod report;
 mod rows;
 mod sniff;
 mod sources;
@@ -69,11 +73,10 @@ mod spreadsheet_safe;
 mod vcard;
 
 pub use export::{ExportFormat, ExportOptions, ExportScope, ExportSummary, ExportWriter};
-pub use import::{
-    ImportFormat, ImportOptions, ImportReport, IssueKind, OnDuplicate, RowIssue, UnmappedColumn,
-};
+pub use import::{ImportFormat, ImportOptions, OnDuplicate};
 pub use json::{ContactJson, PointJson};
 pub use mapping::{ColumnMapping, Target, suggest_mapping};
+pub use report::{ImportReport, IssueKind, RowIssue, UnmappedColumn};
 pub use spreadsheet_safe::spreadsheet_safe;
 
 use serde::{Deserialize, Serialize};

@@ -10,10 +10,11 @@ use calcard::vcard::VCard;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 
 use crate::codec::decode::Decoded;
-use crate::codec::import::{ImportOptions, Run, UnmappedColumn};
+use crate::codec::import::{ImportOptions, Run};
 use crate::codec::json::ContactJson;
 use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping};
 use crate::codec::points::parse_points;
+use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{AttrIn, Candidate, PointVal, Problem, Val, split_tags};
 use crate::codec::sniff::sniff_delimiter;
 use crate::codec::spreadsheet_safe::unprotect;

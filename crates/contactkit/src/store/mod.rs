@@ -10,10 +10,18 @@ pub(crate) mod sqlite;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEntry};
 use crate::contact::{Attributes, Contact, ContactId, Source, Verification};
+use crate::conversation::{
+    Channel, ChannelIdentity, Conversation, ConversationId, Direction, Message, MessageId,
+};
 use crate::error::Result;
+use crate::feed::{ChangeFilter, Event, EventDraft};
+use crate::provenance::{FieldSource, Provenance};
 use crate::query::{Page, Query};
 use crate::tag::{TagCount, TagName};
+use crate::verification::VerificationRecord;
 
 pub use sqlite::SqliteStore;
 
@@ -91,6 +99,57 @@ pub trait Reader {
     fn contact_ids_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<Vec<ContactId>>;
     /// Every custom attribute key used by any contact, in key order.
     fn attribute_keys(&mut self) -> Result<Vec<String>>;
+
+    // --- The change feed, provenance and idempotency keys (feed.rs, provenance.rs). ---
+    /// Events after `after` that pass `filter`, at most `limit`, and the last sequence number
+    /// looked at (the cursor to continue from).
+    fn events_after(&mut self, after: u64, limit: u32, filter: &ChangeFilter) -> Result<(Vec<Event>, u64)>;
+    /// The newest committed sequence number (0 when none).
+    fn last_event_seq(&mut self) -> Result<u64>;
+    /// Every event with a sequence number up to this one may have been compacted away.
+    fn feed_horizon(&mut self) -> Result<u64>;
+    /// The acknowledged cursor of a named consumer.
+    fn consumer_cursor(&mut self, name: &str) -> Result<Option<u64>>;
+    /// Where each field of a contact came from.
+    fn provenance(&mut self, id: ContactId) -> Result<Provenance>;
+    /// The contacts carrying the tag whose key is `key`, in id order.
+    fn contacts_with_tag(&mut self, key: &str) -> Result<Vec<ContactId>>;
+    /// The stored result of an earlier call with this idempotency key, unless older than
+    /// `not_before`. Errors when the key was used for another operation.
+    fn idempotent_result(
+        &mut self,
+        key: &str,
+        operation: &str,
+        not_before: DateTime<Utc>,
+    ) -> Result<Option<String>>;
+
+    // --- Lifecycle: channel identities, conversations, verification, audit (lifecycle.rs). ---
+    /// The contact known on `channel` as `external_id`.
+    fn channel_identity_owner(&mut self, channel: Channel, external_id: &str) -> Result<Option<ContactId>>;
+    /// How a contact is known on the channels.
+    fn channel_identities(&mut self, id: ContactId) -> Result<Vec<ChannelIdentity>>;
+    /// A contact's conversations, most recent first.
+    fn conversations(&mut self, id: ContactId) -> Result<Vec<Conversation>>;
+    /// One conversation.
+    fn conversation(&mut self, id: ConversationId) -> Result<Option<Conversation>>;
+    /// Messages of a conversation, newest first, older than `before`, at most `limit`.
+    fn messages(
+        &mut self,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<Message>>;
+    /// A contact's verification history, oldest first.
+    fn verification_history(&mut self, id: ContactId) -> Result<Vec<VerificationRecord>>;
+    /// Audit entries after `after`, oldest first, optionally only those about one contact.
+    fn audit_entries(
+        &mut self,
+        after: i64,
+        limit: u32,
+        contact: Option<ContactId>,
+    ) -> Result<Vec<AuditEntry>>;
+    /// Every identity on `channel`: (contact, external id), in contact order.
+    fn channel_identity_list(&mut self, channel: Channel) -> Result<Vec<(ContactId, String)>>;
 }
 
 /// Writes inside one transaction; everything a closure given to [`Store::write`] does commits
@@ -122,6 +181,88 @@ pub trait Writer: Reader {
     fn delete_tag(&mut self, key: &str) -> Result<Vec<ContactId>>;
     /// Sets `updated_at` of these contacts.
     fn touch(&mut self, ids: &[ContactId], at: DateTime<Utc>) -> Result<()>;
+
+    // --- The change feed, provenance and idempotency keys. ---
+    /// Appends an event and returns its sequence number.
+    fn append_event(&mut self, event: &EventDraft) -> Result<u64>;
+    /// Removes the personal values from every event about a contact (erase).
+    fn scrub_events(&mut self, id: ContactId) -> Result<()>;
+    /// Removes ordinary events older than `events_before` and tombstones older than
+    /// `tombstones_before`, moving the horizon. Returns how many were removed.
+    fn compact_events(
+        &mut self,
+        events_before: DateTime<Utc>,
+        tombstones_before: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Moves a named consumer's cursor forward to `seq` (never backwards).
+    fn set_consumer_cursor(&mut self, name: &str, seq: u64) -> Result<()>;
+    /// Records (or with `None` forgets) where a field's value came from.
+    fn set_provenance(&mut self, id: ContactId, field: &str, source: Option<&FieldSource>) -> Result<()>;
+    /// Stores the result of a call made with an idempotency key.
+    fn remember_result(
+        &mut self,
+        key: &str,
+        operation: &str,
+        result: &str,
+        contact: Option<ContactId>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Forgets the stored results about a contact (erase).
+    fn forget_results_of(&mut self, id: ContactId) -> Result<()>;
+    /// Forgets stored results older than `before` (expired keys).
+    fn forget_results_before(&mut self, before: DateTime<Utc>) -> Result<u64>;
+
+    // --- Lifecycle. ---
+    /// Records (or refreshes) how a contact is known on a channel.
+    fn upsert_channel_identity(
+        &mut self,
+        id: ContactId,
+        channel: Channel,
+        external_id: &str,
+        username: Option<&str>,
+        display_name: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The contact's conversation on `channel` (created if needed), its last message time
+    /// moved to `at`.
+    fn touch_conversation(
+        &mut self,
+        id: ContactId,
+        channel: Channel,
+        at: DateTime<Utc>,
+    ) -> Result<ConversationId>;
+    /// Appends a message.
+    fn append_message(
+        &mut self,
+        conversation: ConversationId,
+        direction: Direction,
+        text: &str,
+        at: DateTime<Utc>,
+        form_name: Option<&str>,
+    ) -> Result<MessageId>;
+    /// Appends a verification history record.
+    fn append_verification(
+        &mut self,
+        id: ContactId,
+        status: Verification,
+        method: Option<&str>,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Appends an audit entry and returns its id.
+    fn append_audit(
+        &mut self,
+        actor: &Actor,
+        action: AuditAction,
+        ids: &[ContactId],
+        details: &serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Result<i64>;
+    /// Sets the reviewed flag. Returns false when there is no such contact.
+    fn set_reviewed(&mut self, id: ContactId, reviewed: bool) -> Result<bool>;
+    /// Moves conversations (uniting two on the same channel), channel identities and
+    /// verification history from one contact to another (a merge).
+    fn move_history(&mut self, from: ContactId, to: ContactId) -> Result<()>;
 }
 
 /// A storage backend. Implementations are shared between threads.
@@ -139,4 +280,25 @@ pub trait Store: Send + Sync {
     fn page(&self, query: &Query) -> Result<(Vec<Contact>, Option<String>)>;
     /// How many contacts match `query` (its sort, limit and cursor do not matter).
     fn count(&self, query: &Query) -> Result<u64>;
+    /// Blocks until this store commits a write or `timeout` passes (whichever is first).
+    /// Backends that cannot be woken by their own commits just sleep.
+    fn wait_for_commit(&self, timeout: std::time::Duration) {
+        std::thread::sleep(timeout);
+    }
+
+    /// Makes sure erased data does not survive in a journal (SQLite: checkpoints and truncates
+    /// the WAL). Called after every delete. Backends without such a journal do nothing.
+    ///
+    /// # Errors
+    /// [`crate::Error::Storage`].
+    fn scrub_journal(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Writes a consistent copy of the whole store to a new file at `path`, without blocking
+    /// writers for long.
+    ///
+    /// # Errors
+    /// [`crate::Error::Storage`].
+    fn backup_to(&self, path: &std::path::Path) -> Result<()>;
 }

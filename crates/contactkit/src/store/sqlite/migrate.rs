@@ -10,6 +10,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_contact_points.sql"),
     include_str!("migrations/0003_search.sql"),
+    include_str!("migrations/0004_change_feed.sql"),
+    include_str!("migrations/0005_lifecycle.sql"),
 ];
 
 /// The schema version this library writes.

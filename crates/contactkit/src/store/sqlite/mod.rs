@@ -1,13 +1,15 @@
 //! The SQLite backend: a file (WAL, one writer and a pool of readers) or a private in-memory
 //! database.
 
+mod feed;
+mod lifecycle;
 mod migrate;
 mod query;
 mod search;
 mod sql;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -39,6 +41,8 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     /// `None` for an in-memory database, whose only connection is the writer.
     readers: Option<ReaderPool>,
+    /// Counts this store's commits; waiters for changes sleep on the condition variable.
+    commits: (Mutex<u64>, Condvar),
 }
 
 struct ReaderPool {
@@ -82,6 +86,7 @@ impl SqliteStore {
                 busy_timeout,
                 idle: Mutex::new(Vec::new()),
             }),
+            commits: (Mutex::new(0), Condvar::new()),
         })
     }
 
@@ -96,6 +101,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             readers: None,
+            commits: (Mutex::new(0), Condvar::new()),
         })
     }
 
@@ -171,6 +177,16 @@ impl SqliteStore {
     }
 }
 
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Close the read-only connections first: the last connection to close checkpoints the
+        // WAL into the main file and removes it, which a read-only one cannot do.
+        if let Some(pool) = &self.readers {
+            pool.idle.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        }
+    }
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "secure_delete", true)?;
@@ -224,7 +240,52 @@ impl Store for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         body(&mut sql::Sql::new(&tx))?;
         tx.commit()?;
+        drop(conn);
+        let (count, woken) = &self.commits;
+        *count.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        woken.notify_all();
         Ok(())
+    }
+
+    fn scrub_journal(&self) -> Result<()> {
+        if self.readers.is_some() {
+            // Copies every committed page into the main file (where secure_delete has zeroed
+            // the freed cells) and truncates the WAL, so no old frame keeps erased bytes.
+            let conn = self.lock_writer();
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(())
+    }
+
+    fn backup_to(&self, path: &Path) -> Result<()> {
+        if path.exists() {
+            return Err(crate::Error::Storage(crate::StorageError::new(format!(
+                "the backup file {} exists already; choose a new path",
+                path.display()
+            ))));
+        }
+        let target = path.to_string_lossy().into_owned();
+        // VACUUM INTO copies one read snapshot into a new, compact file; in WAL mode writers
+        // go on meanwhile.
+        let backup = |conn: &Connection| conn.execute("VACUUM INTO ?1", [&target]).map(|_| ());
+        match &self.readers {
+            Some(pool) => {
+                let conn = pool.take()?;
+                let result = backup(&conn);
+                pool.give_back(conn);
+                Ok(result?)
+            }
+            None => Ok(backup(&self.lock_writer())?),
+        }
+    }
+
+    fn wait_for_commit(&self, timeout: Duration) {
+        let (count, woken) = &self.commits;
+        let seen = count.lock().unwrap_or_else(PoisonError::into_inner);
+        let start = *seen;
+        let _unused = woken
+            .wait_timeout_while(seen, timeout, |now| *now == start)
+            .unwrap_or_else(PoisonError::into_inner);
     }
 
     fn query(&self, query: &Query) -> Result<Page> {

@@ -3,12 +3,21 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::contact::{Attributes, Contact, ContactId, EmailPoint, PhonePoint};
+use super::{feed, lifecycle};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEntry};
+use crate::contact::{Attributes, Contact, ContactId, EmailPoint, PhonePoint, Verification};
+use crate::conversation::{
+    Channel, ChannelIdentity, Conversation, ConversationId, Direction, Message, MessageId,
+};
 use crate::email::Email;
 use crate::error::{Error, Field, Result, StorageError};
+use crate::feed::{ChangeFilter, Event, EventDraft};
 use crate::phone::Phone;
+use crate::provenance::{FieldSource, Provenance};
 use crate::store::{ContactRecord, PointKind, PointRecord, Reader, Writer};
 use crate::tag::{TagCount, TagName};
+use crate::verification::VerificationRecord;
 
 /// The reads and writes of one transaction.
 pub(super) struct Sql<'c> {
@@ -67,7 +76,7 @@ impl Reader for Sql<'_> {
         let row = self
             .conn
             .prepare_cached(
-                "SELECT name, source, verification, attributes, created_at, updated_at, last_activity_at
+                "SELECT name, source, verification, attributes, created_at, updated_at, last_activity_at, reviewed
                  FROM contacts WHERE id = ?1",
             )?
             .query_row([id.as_raw()], |row| {
@@ -79,10 +88,11 @@ impl Reader for Sql<'_> {
                     row.get::<_, i64>(4)?,
                     row.get::<_, i64>(5)?,
                     row.get::<_, Option<i64>>(6)?,
+                    row.get::<_, bool>(7)?,
                 ))
             })
             .optional()?;
-        let Some((name, source, verification, attributes, created, updated, active)) = row else {
+        let Some((name, source, verification, attributes, created, updated, active, reviewed)) = row else {
             return Ok(None);
         };
         let attributes: Attributes =
@@ -133,6 +143,7 @@ impl Reader for Sql<'_> {
             created_at: from_millis(created)?,
             updated_at: from_millis(updated)?,
             last_activity_at: active.map(from_millis).transpose()?,
+            reviewed,
         }))
     }
 
@@ -210,6 +221,86 @@ impl Reader for Sql<'_> {
             .query_map([], |row| row.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(keys)
+    }
+
+    // --- The change feed, provenance and idempotency keys: SQL in feed.rs. ---
+    fn events_after(&mut self, after: u64, limit: u32, filter: &ChangeFilter) -> Result<(Vec<Event>, u64)> {
+        feed::events_after(self.conn, after, limit, filter)
+    }
+
+    fn last_event_seq(&mut self) -> Result<u64> {
+        feed::last_seq(self.conn)
+    }
+
+    fn feed_horizon(&mut self) -> Result<u64> {
+        feed::horizon(self.conn)
+    }
+
+    fn consumer_cursor(&mut self, name: &str) -> Result<Option<u64>> {
+        feed::consumer(self.conn, name)
+    }
+
+    fn provenance(&mut self, id: ContactId) -> Result<Provenance> {
+        feed::provenance(self.conn, id)
+    }
+
+    fn contacts_with_tag(&mut self, key: &str) -> Result<Vec<ContactId>> {
+        match self.tag_id(key)? {
+            Some(tag_id) => self.tagged_contacts(tag_id),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn idempotent_result(
+        &mut self,
+        key: &str,
+        operation: &str,
+        not_before: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        feed::idempotent_result(self.conn, key, operation, not_before)
+    }
+
+    // --- Lifecycle: SQL in lifecycle.rs. ---
+    fn channel_identity_owner(&mut self, channel: Channel, external_id: &str) -> Result<Option<ContactId>> {
+        lifecycle::identity_owner(self.conn, channel, external_id)
+    }
+
+    fn channel_identities(&mut self, id: ContactId) -> Result<Vec<ChannelIdentity>> {
+        lifecycle::identities(self.conn, id)
+    }
+
+    fn conversations(&mut self, id: ContactId) -> Result<Vec<Conversation>> {
+        lifecycle::conversations(self.conn, id)
+    }
+
+    fn conversation(&mut self, id: ConversationId) -> Result<Option<Conversation>> {
+        lifecycle::conversation(self.conn, id)
+    }
+
+    fn messages(
+        &mut self,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        lifecycle::messages(self.conn, conversation, before, limit)
+    }
+
+    fn verification_history(&mut self, id: ContactId) -> Result<Vec<VerificationRecord>> {
+        lifecycle::verification_history(self.conn, id)
+    }
+
+    fn audit_entries(
+        &mut self,
+        after: i64,
+        limit: u32,
+        contact: Option<ContactId>,
+    ) -> Result<Vec<AuditEntry>> {
+        lifecycle::audit_entries(self.conn, after, limit, contact)
+    }
+
+    fn channel_identity_list(&mut self, channel: Channel) -> Result<Vec<(ContactId, String)>> {
+        lifecycle::identity_list(self.conn, channel)
     }
 }
 
@@ -397,5 +488,112 @@ impl Writer for Sql<'_> {
             stmt.execute(params![id.as_raw(), to_millis(at)])?;
         }
         Ok(())
+    }
+
+    // --- The change feed, provenance and idempotency keys: SQL in feed.rs. ---
+    fn append_event(&mut self, event: &EventDraft) -> Result<u64> {
+        feed::append(self.conn, event)
+    }
+
+    fn scrub_events(&mut self, id: ContactId) -> Result<()> {
+        feed::scrub(self.conn, id)
+    }
+
+    fn compact_events(
+        &mut self,
+        events_before: DateTime<Utc>,
+        tombstones_before: DateTime<Utc>,
+    ) -> Result<u64> {
+        feed::compact(self.conn, events_before, tombstones_before)
+    }
+
+    fn set_consumer_cursor(&mut self, name: &str, seq: u64) -> Result<()> {
+        feed::set_consumer(self.conn, name, seq)
+    }
+
+    fn set_provenance(&mut self, id: ContactId, field: &str, source: Option<&FieldSource>) -> Result<()> {
+        feed::set_provenance(self.conn, id, field, source)
+    }
+
+    fn remember_result(
+        &mut self,
+        key: &str,
+        operation: &str,
+        result: &str,
+        contact: Option<ContactId>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        feed::remember_result(self.conn, key, operation, result, contact, at)
+    }
+
+    fn forget_results_of(&mut self, id: ContactId) -> Result<()> {
+        feed::forget_results_of(self.conn, id)
+    }
+
+    fn forget_results_before(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        feed::forget_results_before(self.conn, before)
+    }
+
+    // --- Lifecycle: SQL in lifecycle.rs. ---
+    fn upsert_channel_identity(
+        &mut self,
+        id: ContactId,
+        channel: Channel,
+        external_id: &str,
+        username: Option<&str>,
+        display_name: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        lifecycle::upsert_identity(self.conn, id, channel, external_id, username, display_name, at)
+    }
+
+    fn touch_conversation(
+        &mut self,
+        id: ContactId,
+        channel: Channel,
+        at: DateTime<Utc>,
+    ) -> Result<ConversationId> {
+        lifecycle::touch_conversation(self.conn, id, channel, at)
+    }
+
+    fn append_message(
+        &mut self,
+        conversation: ConversationId,
+        direction: Direction,
+        text: &str,
+        at: DateTime<Utc>,
+        form_name: Option<&str>,
+    ) -> Result<MessageId> {
+        lifecycle::append_message(self.conn, conversation, direction, text, at, form_name)
+    }
+
+    fn append_verification(
+        &mut self,
+        id: ContactId,
+        status: Verification,
+        method: Option<&str>,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        lifecycle::append_verification(self.conn, id, status, method, actor, at)
+    }
+
+    fn append_audit(
+        &mut self,
+        actor: &Actor,
+        action: AuditAction,
+        ids: &[ContactId],
+        details: &serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        lifecycle::append_audit(self.conn, actor, action, ids, details, at)
+    }
+
+    fn set_reviewed(&mut self, id: ContactId, reviewed: bool) -> Result<bool> {
+        lifecycle::set_reviewed(self.conn, id, reviewed)
+    }
+
+    fn move_history(&mut self, from: ContactId, to: ContactId) -> Result<()> {
+        lifecycle::move_history(self.conn, from, to)
     }
 }

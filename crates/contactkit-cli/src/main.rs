@@ -1,0 +1,46 @@
+//! `contactkit`: the command line over a contact book file.
+//!
+//! Every command is a thin shell over one core call: arguments become core values, results
+//! become a table (for people) or JSON (`--json`, for scripts), and errors become a message
+//! on stderr and a distinct exit code ([`exit`]).
+
+mod args;
+mod contacts;
+mod exit;
+mod feed;
+mod output;
+mod tags;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use contactkit::{Book, BookOptions, PhoneRegion};
+
+use crate::args::{Cli, Command};
+use crate::exit::Failure;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let options = BookOptions {
+        default_region: PhoneRegion::new(&cli.default_region)?,
+        ..BookOptions::default()
+    };
+    let book = Book::open(&cli.db, options)?;
+    let actor = cli.actor();
+    match cli.command {
+        Command::Add(add) => contacts::add(&book, &actor, add),
+        Command::Show(show) => contacts::show(&book, show),
+        Command::Edit(edit) => contacts::edit(&book, &actor, edit),
+        Command::Delete(delete) => contacts::delete(&book, &cli.actor_id, delete),
+        Command::Tags(tags) => tags::tags(&book, &actor, tags),
+        Command::Tag(tag) => tags::tag(&book, &actor, tag),
+        Command::Changes(changes) => feed::changes(&book, changes),
+    }
+}

@@ -1,0 +1,167 @@
+//! What an import did or would do: the report, its row issues, and the error-report CSV.
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::import::ImportFormat;
+use crate::codec::mapping::ColumnMapping;
+use crate::contact::ContactId;
+use crate::error::{Error, Result};
+
+/// Why a row was not imported as a new contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IssueKind {
+    /// A value failed validation; the row is not imported.
+    Invalid,
+    /// An email or phone failed validation and was left out; the rest of the row is
+    /// imported.
+    DroppedValue,
+    /// An email or phone of the row is also in an earlier row of the file.
+    DuplicateInFile {
+        /// The line of the earlier row.
+        first_line: u64,
+    },
+    /// An email or phone of the row belongs to a contact of the book.
+    DuplicateExisting {
+        /// That contact.
+        existing: ContactId,
+    },
+}
+
+/// One problem of one row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowIssue {
+    /// The 1-based line where the row starts (JSON arrays: the element's number).
+    pub line: u64,
+    /// The column (CSV header, vCard property, JSON field) the problem is about.
+    pub column: Option<String>,
+    /// The value as given.
+    pub value: String,
+    /// Why, as a sentence fragment.
+    pub reason: String,
+    /// What kind of problem.
+    #[serde(flatten)]
+    pub kind: IssueKind,
+}
+
+/// A column the mapping ignores, with the first value seen in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmappedColumn {
+    /// The 0-based column index.
+    pub column: usize,
+    /// The header.
+    pub header: String,
+    /// The first non-empty value of the column, if any.
+    pub sample: Option<String>,
+}
+
+/// What an import did (commit) or would do (preview).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// The format read.
+    pub format: ImportFormat,
+    /// The encoding the input was read in (WHATWG name).
+    pub encoding: String,
+    /// The CSV delimiter used.
+    pub delimiter: Option<char>,
+    /// Where every CSV column went.
+    pub mapping: Vec<ColumnMapping>,
+    /// The CSV columns not imported, with a sample value each.
+    pub unmapped: Vec<UnmappedColumn>,
+    /// Data rows read (the header excluded).
+    pub rows_read: u64,
+    /// Contacts created (preview: that would be).
+    pub created: u64,
+    /// Contacts updated under [`OnDuplicate::Update`].
+    pub updated: u64,
+    /// Rows skipped: duplicates under [`OnDuplicate::Skip`], repeated headers.
+    pub skipped: u64,
+    /// Rows with nothing in them.
+    pub blank: u64,
+    /// Rows rejected by validation.
+    pub invalid: u64,
+    /// Rows with more cells than the header (the extra cells are ignored).
+    pub ragged: u64,
+    /// Every problem, in file order.
+    pub issues: Vec<RowIssue>,
+    /// Whether the book was written (false for a preview).
+    pub committed: bool,
+}
+
+impl ImportReport {
+    pub(crate) fn new(format: ImportFormat, encoding: &str) -> Self {
+        ImportReport {
+            format,
+            encoding: encoding.to_owned(),
+            delimiter: None,
+            mapping: Vec::new(),
+            unmapped: Vec::new(),
+            rows_read: 0,
+            created: 0,
+            updated: 0,
+            skipped: 0,
+            blank: 0,
+            invalid: 0,
+            ragged: 0,
+            issues: Vec::new(),
+            committed: false,
+        }
+    }
+}
+
+/// The rejected rows, as CSV ready to fix and import again.
+pub(crate) struct ErrorReport<'w> {
+    pub(crate) writer: csv::Writer<&'w mut dyn Write>,
+    started: bool,
+}
+
+impl<'w> ErrorReport<'w> {
+    pub(crate) fn new(out: &'w mut dyn Write) -> Self {
+        ErrorReport {
+            writer: csv::Writer::from_writer(out),
+            started: false,
+        }
+    }
+
+    /// CSV input: the original columns plus `import_line` and `import_error`. Other inputs:
+    /// `import_line`, `column`, `value`, `import_error`.
+    pub(crate) fn row(
+        &mut self,
+        header: Option<&[String]>,
+        cells: Option<&[String]>,
+        issue: &RowIssue,
+    ) -> Result<()> {
+        let fail = |e: csv::Error| Error::Io(e.to_string());
+        if !self.started {
+            self.started = true;
+            match header {
+                Some(h) => self.writer.write_record(
+                    h.iter()
+                        .map(String::as_str)
+                        .chain(["import_line", "import_error"]),
+                ),
+                None => self
+                    .writer
+                    .write_record(["import_line", "column", "value", "import_error"]),
+            }
+            .map_err(fail)?;
+        }
+        let line = issue.line.to_string();
+        match (header, cells) {
+            (Some(h), Some(cells)) => {
+                let padded = (0..h.len()).map(|i| cells.get(i).map(String::as_str).unwrap_or(""));
+                self.writer
+                    .write_record(padded.chain([line.as_str(), issue.reason.as_str()]))
+            }
+            _ => self.writer.write_record([
+                line.as_str(),
+                issue.column.as_deref().unwrap_or(""),
+                issue.value.as_str(),
+                issue.reason.as_str(),
+            ]),
+        }
+        .map_err(fail)
+    }
+}
