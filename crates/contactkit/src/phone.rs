@@ -181,7 +181,7 @@ impl From<Phone> for String {
 /// # Examples
 /// ```
 /// use contactkit::brazilian_mobile_twin;
-/// assert_eq!(brazilian_mobile_twin("+5511912345678").as_deref(), Some("+551112345678"));
+/// assert_eq!(brazilian_mobile_twin("+5511987654321").as_deref(), Some("+551187654321"));
 /// assert_eq!(brazilian_mobile_twin("+551182345678").as_deref(), Some("+5511982345678"));
 /// assert_eq!(brazilian_mobile_twin("+551132345678"), None); // a landline
 /// assert_eq!(brazilian_mobile_twin("+14155552671"), None);
