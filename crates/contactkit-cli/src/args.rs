@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use contactkit::{Actor, ContactId, Role};
 
+use crate::filters::FilterArgs;
+
 /// Manage a contactkit book: contacts, tags and the change feed.
 #[derive(Debug, Parser)]
 #[command(name = "contactkit", version, about, max_term_width = 100)]
@@ -58,8 +60,129 @@ pub enum Command {
     Tags(TagsArgs),
     /// Add or remove tags on contacts.
     Tag(TagArgs),
+    /// List contacts: filter, search, sort and page.
+    List(ListArgs),
+    /// Count the contacts a filter matches.
+    Count(CountArgs),
+    /// Import contacts from a CSV, JSON, NDJSON or vCard file (preview with --dry-run).
+    Import(ImportArgs),
+    /// Export contacts as CSV, JSON, NDJSON or vCard.
+    Export(ExportArgs),
+    /// Export everything the book holds on one contact, as one JSON document.
+    GdprExport(GdprExportArgs),
+    /// Copy the whole book to a new file while it is in use.
+    Backup(BackupArgs),
     /// Print the change feed as NDJSON (one event a line).
     Changes(ChangesArgs),
+}
+
+/// `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Print `{"total": N, "next_cursor": "…" or null, "contacts": [...]}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `count`.
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Print `{"total": N}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What to do with a row whose email or phone belongs to a contact already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnDuplicateArg {
+    /// Leave the existing contact alone and report the row.
+    Skip,
+    /// Update the existing contact (fill and overwrite fields, unite tags).
+    Update,
+    /// Stop the import; nothing is written.
+    Abort,
+}
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file (CSV, JSON array, NDJSON or vCard; the format is detected).
+    pub file: PathBuf,
+    /// Map a column onto a field, overriding the suggestion (repeatable): `Notes=attribute:notes`,
+    /// `Phone 2=additional_phone:work`, `Fax=ignore`.
+    #[arg(long = "map", value_name = "COLUMN=FIELD", allow_hyphen_values = true)]
+    pub maps: Vec<String>,
+    /// Preview: print the mapping, the counts and every row error; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// What to do with duplicates.
+    #[arg(long, value_enum, default_value = "skip")]
+    pub on_duplicate: OnDuplicateArg,
+    /// The file's encoding (a WHATWG label such as windows-1252); detected when left out.
+    #[arg(long, allow_hyphen_values = true)]
+    pub encoding: Option<String>,
+    /// The CSV delimiter (`,` `;` `|` or `tab`); sniffed when left out.
+    #[arg(long, allow_hyphen_values = true)]
+    pub delimiter: Option<String>,
+    /// Write the rejected and skipped rows, with a reason column, to this CSV file.
+    #[arg(long, value_name = "FILE", allow_hyphen_values = true)]
+    pub errors: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An export's file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// CSV, safe to open in spreadsheets.
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object a line.
+    Ndjson,
+    /// vCard 4.0.
+    Vcard,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: FormatArg,
+    /// The file to write (default: stdout).
+    #[arg(long, value_name = "FILE", allow_hyphen_values = true)]
+    pub output: Option<PathBuf>,
+    /// Start a CSV file with a UTF-8 byte order mark (for Excel).
+    #[arg(long)]
+    pub bom: bool,
+    /// Export these contacts (default: every contact the filters match).
+    #[arg(long, num_args = 1.., conflicts_with = "search")]
+    pub ids: Vec<ContactId>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// `gdpr-export`.
+#[derive(Debug, Args)]
+pub struct GdprExportArgs {
+    /// The contact's id.
+    pub id: ContactId,
+    /// The file to write (default: stdout).
+    #[arg(long, value_name = "FILE", allow_hyphen_values = true)]
+    pub output: Option<PathBuf>,
+}
+
+/// `backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file (it must not exist).
+    pub file: PathBuf,
 }
 
 /// `add`.
@@ -238,15 +361,17 @@ pub enum TagAction {
     Remove(TagSelection),
 }
 
-/// Tags and the contacts they go on or come off.
+/// Tags and the contacts they go on or come off: `--ids`, or every contact the filters match.
 #[derive(Debug, Args)]
 pub struct TagSelection {
     /// The tags.
     #[arg(required = true)]
     pub tags: Vec<String>,
     /// The contacts' ids.
-    #[arg(long, num_args = 1.., required = true)]
+    #[arg(long, num_args = 1..)]
     pub ids: Vec<ContactId>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// Print `{"changed": N}`.
     #[arg(long)]
     pub json: bool,

@@ -3,7 +3,7 @@
 use contactkit::{Actor, AttributeValue, Book, ContactPatch, NewContact, PointInput};
 use serde_json::json;
 
-use crate::args::{AddArgs, DeleteArgs, EditArgs, ShowArgs};
+use crate::args::{AddArgs, BackupArgs, DeleteArgs, EditArgs, GdprExportArgs, ShowArgs};
 use crate::exit::Failure;
 use crate::output;
 
@@ -108,4 +108,23 @@ pub fn delete(book: &Book, actor_id: &str, args: DeleteArgs) -> Result<(), Failu
     } else {
         output::line(&format!("deleted {deleted}"))
     }
+}
+
+pub fn gdpr_export(book: &Book, actor: &Actor, args: GdprExportArgs) -> Result<(), Failure> {
+    let export = book.gdpr_export(actor, args.id)?;
+    let text = serde_json::to_string_pretty(&export).map_err(|e| Failure::bad_input(e.to_string()))?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, format!("{text}\n"))
+                .map_err(|e| Failure::bad_input(format!("--output {}: {e}", path.display())))?;
+            eprintln!("wrote the data of contact {} to {}", args.id, path.display());
+            Ok(())
+        }
+        None => output::line(&text),
+    }
+}
+
+pub fn backup(book: &Book, args: BackupArgs) -> Result<(), Failure> {
+    book.backup(&args.file)?;
+    output::line(&format!("backed up to {}", args.file.display()))
 }

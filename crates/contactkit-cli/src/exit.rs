@@ -19,6 +19,8 @@ use contactkit::{Error, ErrorKind};
 
 /// Exit code for storage, I/O and unexpected failures.
 pub const FAILURE: u8 = 1;
+/// Exit code for a usage error (clap uses it too).
+pub const USAGE: u8 = 2;
 /// Exit code for bad input.
 pub const BAD_INPUT: u8 = 3;
 /// Exit code for a missing contact or tag.
@@ -45,6 +47,14 @@ impl Failure {
         Failure {
             message: message.into(),
             code: BAD_INPUT,
+        }
+    }
+
+    /// A usage error the parser could not see (a missing selection).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: USAGE,
         }
     }
 

@@ -8,8 +8,12 @@ mod args;
 mod contacts;
 mod exit;
 mod feed;
+mod filters;
+mod list;
 mod output;
+mod progress;
 mod tags;
+mod transfer;
 
 use std::process::ExitCode;
 
@@ -41,6 +45,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Delete(delete) => contacts::delete(&book, &cli.actor_id, delete),
         Command::Tags(tags) => tags::tags(&book, &actor, tags),
         Command::Tag(tag) => tags::tag(&book, &actor, tag),
+        Command::List(list) => list::list(&book, list),
+        Command::Count(count) => list::count(&book, count),
+        Command::Import(import) => transfer::import(&book, &actor, import),
+        Command::Export(export) => transfer::export(&book, export),
+        Command::GdprExport(gdpr) => contacts::gdpr_export(&book, &actor, gdpr),
+        Command::Backup(backup) => contacts::backup(&book, backup),
         Command::Changes(changes) => feed::changes(&book, changes),
     }
 }

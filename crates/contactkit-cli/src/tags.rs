@@ -1,6 +1,6 @@
 //! `tags` (list, rename, merge, delete) and `tag add|remove`.
 
-use contactkit::{Actor, Book};
+use contactkit::{Actor, Book, Selection};
 use serde_json::json;
 
 use crate::args::{TagAction, TagArgs, TagsAction, TagsArgs};
@@ -46,19 +46,24 @@ pub fn tag(book: &Book, actor: &Actor, args: TagArgs) -> Result<(), Failure> {
         TagAction::Add(selection) => (true, selection),
         TagAction::Remove(selection) => (false, selection),
     };
-    let mut changed = 0;
-    for id in &selection.ids {
-        let before = book.get(*id)?;
-        let after = if adding {
-            book.add_tags(actor, *id, &selection.tags)?
-        } else {
-            book.remove_tags(actor, *id, &selection.tags)?
-        };
-        if after.tags != before.tags {
-            changed += 1;
+    let chosen = if !selection.ids.is_empty() {
+        for id in &selection.ids {
+            book.get(*id)?;
         }
-    }
-    report(selection.json, "changed", changed)
+        Selection::Ids(selection.ids.clone())
+    } else if selection.filters.selects() {
+        Selection::Query(selection.filters.to_query()?)
+    } else {
+        return Err(Failure::usage(
+            "tag add/remove needs --ids or a filter (--tag, --search, ...)",
+        ));
+    };
+    let outcome = if adding {
+        book.bulk_add_tags(actor, &chosen, &selection.tags)?
+    } else {
+        book.bulk_remove_tags(actor, &chosen, &selection.tags)?
+    };
+    report(selection.json, "changed", outcome.changed)
 }
 
 fn report(as_json: bool, what: &str, n: u64) -> Result<(), Failure> {

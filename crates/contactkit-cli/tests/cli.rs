@@ -287,3 +287,284 @@ fn changes_follow_streams_what_lands_later() {
         .collect();
     assert_eq!(names, vec!["First", "Second", "Third"]);
 }
+
+fn seed(db: &Path) {
+    for args in [
+        vec![
+            "add",
+            "--name",
+            "José Álvarez",
+            "--email",
+            "jose@example.com",
+            "--phone",
+            "+1 415 555 1234",
+            "--tag",
+            "hot",
+            "--source",
+            "whatsapp",
+        ],
+        vec![
+            "add",
+            "--name",
+            "Hans Müller",
+            "--email",
+            "hans@example.de",
+            "--tag",
+            "hot",
+            "--tag",
+            "buyer",
+            "--verification",
+            "verified",
+        ],
+        vec![
+            "add",
+            "--name",
+            "Ana Souza",
+            "--phone",
+            "+55 11 91234 5678",
+            "--tag",
+            "buyer",
+        ],
+        vec!["add", "--name", "Zoe Lang"],
+    ] {
+        ok(db, &args);
+    }
+}
+
+#[test]
+fn list_filters_searches_sorts_and_pages_with_the_json_contract() {
+    let b = book();
+    seed(&b.db);
+    let page = json(&b.db, &["list", "--search", "jose", "--json"]);
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["contacts"][0]["name"], "José Álvarez");
+    assert_eq!(page["next_cursor"], Value::Null);
+    let page = json(&b.db, &["list", "--search", "555-123", "--json"]);
+    assert_eq!(page["contacts"][0]["phone"], "+14155551234");
+    let page = json(&b.db, &["list", "--tag", "hot", "--tag", "buyer", "--json"]);
+    assert_eq!(page["total"], 1);
+    let page = json(
+        &b.db,
+        &["list", "--any-tag", "hot", "--no-tag", "buyer", "--json"],
+    );
+    assert_eq!(page["contacts"][0]["name"], "José Álvarez");
+    let page = json(&b.db, &["list", "--verification", "verified", "--json"]);
+    assert_eq!(page["contacts"][0]["name"], "Hans Müller");
+    let page = json(
+        &b.db,
+        &["list", "--source", "whatsapp", "--never-active", "--json"],
+    );
+    assert_eq!(page["total"], 1);
+    // Sort values that begin with '-' work as separate and as joined arguments.
+    let desc = json(&b.db, &["list", "--sort", "-name", "--json"]);
+    let joined = json(&b.db, &["list", "--sort=-name", "--json"]);
+    assert_eq!(desc, joined);
+    assert_eq!(desc["contacts"][0]["name"], "Zoe Lang");
+    // Paging with the cursor walks every contact once.
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut args = vec!["list", "--limit", "3", "--json"];
+        if let Some(c) = &cursor {
+            args.push("--cursor");
+            args.push(c);
+        }
+        let page = json(&b.db, &args);
+        assert_eq!(page["total"], 4);
+        names.extend(
+            page["contacts"]
+                .as_array()
+                .expect("array")
+                .iter()
+                .map(|c| c["name"].as_str().expect("name").to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        names,
+        vec!["Ana Souza", "Hans Müller", "José Álvarez", "Zoe Lang"]
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let page = json(
+        &b.db,
+        &["list", "--created-from", &today, "--created-to", &today, "--json"],
+    );
+    assert_eq!(page["total"], 4);
+    let page = json(&b.db, &["list", "--created-to", "2000-01-01", "--json"]);
+    assert_eq!(page["total"], 0);
+    let table = ok(&b.db, &["list"]);
+    assert!(
+        table.contains("4 contacts") && table.contains("Hans Müller"),
+        "{table}"
+    );
+    fails_with(&b.db, &["list", "--sort", "sideways"], 3);
+    fails_with(&b.db, &["list", "--created-from", "yesterday"], 3);
+}
+
+#[test]
+fn count_and_a_query_file_take_the_same_filters() {
+    let b = book();
+    seed(&b.db);
+    assert_eq!(ok(&b.db, &["count", "--any-tag", "buyer"]).trim(), "2");
+    assert_eq!(
+        json(&b.db, &["count", "--search", "müller", "--json"]),
+        serde_json::json!({ "total": 1 })
+    );
+    let query = b.db.with_file_name("query.json");
+    std::fs::write(&query, r#"{"filter": {"tags_any": ["hot"]}, "sort": "-created"}"#).expect("write");
+    let page = json(
+        &b.db,
+        &["list", "--query", query.to_str().expect("path"), "--json"],
+    );
+    assert_eq!(page["total"], 2);
+    std::fs::write(&query, r#"{"filtr": {}}"#).expect("write");
+    fails_with(&b.db, &["count", "--query", query.to_str().expect("path")], 3);
+}
+
+#[test]
+fn tag_add_and_remove_take_filters_as_a_selection() {
+    let b = book();
+    seed(&b.db);
+    assert_eq!(
+        json(
+            &b.db,
+            &["tag", "add", "Follow up", "--any-tag", "buyer", "--json"]
+        ),
+        serde_json::json!({ "changed": 2 })
+    );
+    assert_eq!(ok(&b.db, &["count", "--tag", "follow up"]).trim(), "2");
+    assert_eq!(
+        json(
+            &b.db,
+            &["tag", "remove", "follow up", "--search", "souza", "--json"]
+        ),
+        serde_json::json!({ "changed": 1 })
+    );
+    fails_with(&b.db, &["tag", "add", "x"], 2);
+}
+
+#[test]
+fn import_previews_then_commits_and_export_round_trips() {
+    let b = book();
+    let dir = b.db.parent().expect("dir").to_owned();
+    let csv = dir.join("people.csv");
+    std::fs::write(
+        &csv,
+        "First Name,Last Name,E-mail Address,Mobile Phone,Categories,Notes\n\
+         Ana,Souza,ana@example.com,+55 11 91234-5678,Buyer;Hot,likes gardens\n\
+         Bo,Li,not-an-email,,,\n\
+         Cy,Ng,cy@example.com,+1 415 555 2671,,\n",
+    )
+    .expect("csv");
+    let preview = json(
+        &b.db,
+        &["import", csv.to_str().expect("path"), "--dry-run", "--json"],
+    );
+    // Bo's bad email is left out (and reported); the rest of his row is imported.
+    assert_eq!(
+        (preview["rows_read"].as_u64(), preview["created"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(
+        json(&b.db, &["count", "--json"])["total"],
+        0,
+        "a dry run wrote something"
+    );
+    let text = ok(&b.db, &["import", csv.to_str().expect("path"), "--dry-run"]);
+    assert!(text.contains("line 3") && text.contains("not-an-email"), "{text}");
+    let errors = dir.join("errors.csv");
+    let report = json(
+        &b.db,
+        &[
+            "import",
+            csv.to_str().expect("path"),
+            "--map",
+            "Notes=attribute:notes",
+            "--errors",
+            errors.to_str().expect("path"),
+            "--json",
+        ],
+    );
+    assert_eq!(report["created"], 3);
+    assert!(
+        std::fs::read_to_string(&errors)
+            .expect("errors")
+            .contains("not-an-email")
+    );
+    let ana = json(&b.db, &["list", "--search", "souza", "--json"]);
+    assert_eq!(ana["contacts"][0]["attributes"]["notes"], "likes gardens");
+    assert_eq!(ana["contacts"][0]["source"], "import");
+    // Again: every row is now a duplicate, skipped by default.
+    let again = json(&b.db, &["import", csv.to_str().expect("path"), "--json"]);
+    assert_eq!(
+        again["created"].as_u64(),
+        Some(1),
+        "Bo has no email or phone to recognise him by"
+    );
+    assert_eq!(again["skipped"].as_u64(), Some(2));
+
+    let out = dir.join("out.json");
+    ok(
+        &b.db,
+        &[
+            "export",
+            "--format",
+            "json",
+            "--output",
+            out.to_str().expect("path"),
+        ],
+    );
+    let exported: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("export")).expect("json");
+    assert_eq!(exported.as_array().map(Vec::len), Some(4));
+    let other = book();
+    let report = json(&other.db, &["import", out.to_str().expect("path"), "--json"]);
+    assert_eq!(report["created"], 4);
+    let a = json(&b.db, &["list", "--json"]);
+    let c = json(&other.db, &["list", "--json"]);
+    for (x, y) in a["contacts"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .zip(c["contacts"].as_array().expect("c"))
+    {
+        for key in [
+            "name",
+            "email",
+            "phone",
+            "tags",
+            "attributes",
+            "additional_phones",
+        ] {
+            assert_eq!(x[key], y[key], "{key}");
+        }
+    }
+    let csv_out = ok(&b.db, &["export", "--format", "csv", "--any-tag", "hot"]);
+    assert_eq!(csv_out.lines().count(), 2, "{csv_out}");
+    let ids = ok(&b.db, &["export", "--format", "ndjson", "--ids", "1"]);
+    assert_eq!(ids.lines().count(), 1);
+}
+
+#[test]
+fn gdpr_export_and_backup_write_files() {
+    let b = book();
+    seed(&b.db);
+    let doc = json(&b.db, &["gdpr-export", "1"]);
+    assert_eq!(doc["schema"], "contactkit.gdpr_export/1");
+    assert_eq!(doc["contact"]["name"], "José Álvarez");
+    let path = b.db.with_file_name("gdpr.json");
+    ok(
+        &b.db,
+        &["gdpr-export", "2", "--output", path.to_str().expect("path")],
+    );
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("file")).expect("json");
+    assert_eq!(doc["contact"]["name"], "Hans Müller");
+    fails_with(&b.db, &["gdpr-export", "99"], 4);
+    let copy = b.db.with_file_name("copy.db");
+    ok(&b.db, &["backup", copy.to_str().expect("path")]);
+    assert_eq!(json(&copy, &["count", "--json"])["total"], 4);
+    fails_with(&b.db, &["backup", copy.to_str().expect("path")], 1);
+}

@@ -306,7 +306,11 @@ impl Book {
                 continue;
             }
             if let Some(twin) = brazilian_mobile_twin(&number) {
-                let short = if twin.len() < number.len() { twin } else { number.clone() };
+                let short = if twin.len() < number.len() {
+                    twin
+                } else {
+                    number.clone()
+                };
                 blocks.entry((2, short)).or_default().push(id);
             }
             p.phones.push(number);

@@ -341,7 +341,9 @@ pub(super) fn identity_list(conn: &Connection, channel: Channel) -> Result<Vec<(
         "SELECT contact_id, external_id FROM channel_identities WHERE channel = ?1 ORDER BY contact_id",
     )?;
     let rows = stmt
-        .query_map([channel.as_str()], |row| Ok((ContactId::from_raw(row.get(0)?), row.get::<_, String>(1)?)))?
+        .query_map([channel.as_str()], |row| {
+            Ok((ContactId::from_raw(row.get(0)?), row.get::<_, String>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

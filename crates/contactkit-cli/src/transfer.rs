@@ -1,0 +1,187 @@
+//! `import` and `export`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use contactkit::{
+    Actor, Book, ExportFormat, ExportOptions, ImportOptions, ImportReport, OnDuplicate, Target,
+};
+
+use crate::args::{ExportArgs, FormatArg, ImportArgs, OnDuplicateArg};
+use crate::exit::Failure;
+use crate::output;
+use crate::progress::Bar;
+
+fn delimiter(text: &str) -> Result<char, Failure> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok('\t'),
+        _ => {
+            let mut chars = text.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => Ok(c),
+                _ => Err(Failure::bad_input(format!(
+                    "--delimiter {text:?}: give one character, or `tab`"
+                ))),
+            }
+        }
+    }
+}
+
+fn options(args: &ImportArgs) -> Result<ImportOptions, Failure> {
+    let mut options = ImportOptions {
+        encoding: args.encoding.clone(),
+        delimiter: args.delimiter.as_deref().map(delimiter).transpose()?,
+        on_duplicate: match args.on_duplicate {
+            OnDuplicateArg::Skip => OnDuplicate::Skip,
+            OnDuplicateArg::Update => OnDuplicate::Update,
+            OnDuplicateArg::Abort => OnDuplicate::Abort,
+        },
+        ..ImportOptions::default()
+    };
+    for map in &args.maps {
+        let (column, field) = map
+            .rsplit_once('=')
+            .ok_or_else(|| Failure::bad_input(format!("--map {map:?}: expected COLUMN=FIELD")))?;
+        let target: Target = field.parse()?;
+        options.mapping.insert(column.to_owned(), target);
+    }
+    Ok(options)
+}
+
+/// A mapping target as `--map` takes it: `email`, `phone:mobile`, `attribute:budget`.
+fn target_text(target: &Target) -> String {
+    let value = serde_json::to_value(target).unwrap_or_default();
+    let field = value["field"].as_str().unwrap_or("?").to_owned();
+    match value
+        .get("label")
+        .or_else(|| value.get("key"))
+        .and_then(|v| v.as_str())
+    {
+        Some(extra) => format!("{field}:{extra}"),
+        None => match value.get("column").and_then(|v| v.as_u64()) {
+            Some(column) => format!("{field} (column {column})"),
+            None => field,
+        },
+    }
+}
+
+fn print_report(report: &ImportReport, errors_file: Option<&std::path::Path>) -> Result<(), Failure> {
+    let mode = if report.committed {
+        "imported"
+    } else {
+        "dry run (nothing written)"
+    };
+    output::line(&format!(
+        "{mode}: {} format, {} encoding",
+        serde_json::to_value(report.format)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        report.encoding
+    ))?;
+    if !report.mapping.is_empty() {
+        output::line("mapping:")?;
+        for m in &report.mapping {
+            output::line(&format!("  {:<28} -> {}", m.header, target_text(&m.target)))?;
+        }
+    }
+    for u in &report.unmapped {
+        let sample = u.sample.as_deref().unwrap_or("");
+        output::line(&format!("  {:<28} -> not imported (e.g. {sample:?})", u.header))?;
+    }
+    output::line(&format!(
+        "rows read {}, created {}, updated {}, skipped {}, invalid {}",
+        report.rows_read, report.created, report.updated, report.skipped, report.invalid
+    ))?;
+    for issue in &report.issues {
+        let column = issue
+            .column
+            .as_deref()
+            .map(|c| format!(" column {c:?}"))
+            .unwrap_or_default();
+        output::line(&format!(
+            "  line {}{column}: {:?} {}",
+            issue.line, issue.value, issue.reason
+        ))?;
+    }
+    if let Some(path) = errors_file {
+        output::line(&format!("error report: {}", path.display()))?;
+    }
+    Ok(())
+}
+
+pub fn import(book: &Book, actor: &Actor, args: ImportArgs) -> Result<(), Failure> {
+    let options = options(&args)?;
+    if args.dry_run {
+        let report = book.import_preview_path(&args.file, &options)?;
+        return if args.json {
+            output::json(&report)
+        } else {
+            print_report(&report, None)
+        };
+    }
+    let mut errors_file = match &args.errors {
+        Some(path) => {
+            Some(BufWriter::new(File::create(path).map_err(|e| {
+                Failure::bad_input(format!("--errors {}: {e}", path.display()))
+            })?))
+        }
+        None => None,
+    };
+    let total = std::fs::metadata(&args.file).ok().map(|m| m.len());
+    let bar = Bar::new("importing", total);
+    let report = book.import_commit_path(
+        actor,
+        &args.file,
+        &options,
+        |p| bar.update(p),
+        errors_file.as_mut().map(|w| w as &mut dyn Write),
+    );
+    bar.finish();
+    if let Some(mut file) = errors_file {
+        file.flush()?;
+    }
+    let report = report?;
+    if args.json {
+        output::json(&report)
+    } else {
+        print_report(&report, args.errors.as_deref())
+    }
+}
+
+pub fn export(book: &Book, args: ExportArgs) -> Result<(), Failure> {
+    let format = match args.format {
+        FormatArg::Csv => ExportFormat::Csv,
+        FormatArg::Json => ExportFormat::Json,
+        FormatArg::Ndjson => ExportFormat::Ndjson,
+        FormatArg::Vcard => ExportFormat::Vcard,
+    };
+    let options = ExportOptions { bom: args.bom };
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => {
+            Box::new(BufWriter::new(File::create(path).map_err(|e| {
+                Failure::bad_input(format!("--output {}: {e}", path.display()))
+            })?))
+        }
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let bar = Bar::new("exporting", None);
+    let summary = if !args.ids.is_empty() {
+        let scope = contactkit::ExportScope::Ids(args.ids.clone());
+        book.export(&scope, format, &options, out, |p| bar.update(p))
+    } else if args.filters.selects() {
+        let mut query = args.filters.to_query()?;
+        query = query.limit(contactkit::MAX_LIMIT);
+        book.export_contacts(book.iter(&query), format, &options, out)
+    } else {
+        book.export(&contactkit::ExportScope::All, format, &options, out, |p| {
+            bar.update(p)
+        })
+    };
+    bar.finish();
+    let summary = summary?;
+    if let Some(path) = &args.output {
+        eprintln!("exported {} contacts to {}", summary.contacts, path.display());
+    }
+    Ok(())
+}
