@@ -1338,3 +1338,47 @@ mod round_trip {
         }
     }
 }
+
+#[test]
+fn a_commit_feeds_the_change_feed_and_leaves_one_audit_entry() {
+    let (book, ana) = seeded();
+    let after_seed = book.last_change().unwrap();
+    let csv = "name,email,tags\nAna,ana@x.com,Imported\nBo,bo@x.com,\n";
+    let options = ImportOptions {
+        on_duplicate: OnDuplicate::Update,
+        ..ImportOptions::default()
+    };
+    let importer = Actor::system("nightly-import", Origin::Import);
+    book.import_commit(&importer, csv.as_bytes(), &options, go, None)
+        .unwrap();
+    let bo = contacts(&book).into_iter().find(|c| c.name == "Bo").unwrap();
+
+    let events = book
+        .changes(after_seed, 100, &ChangeFilter::default())
+        .unwrap()
+        .events;
+    let kinds: Vec<(EventKind, Option<ContactId>)> = events.iter().map(|e| (e.kind, e.contact_id)).collect();
+    assert!(kinds.contains(&(EventKind::TagAdded, Some(ana.id))), "{kinds:?}");
+    assert!(kinds.contains(&(EventKind::Created, Some(bo.id))), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&(EventKind::ImportBatch, None)));
+    assert!(events.iter().all(|e| e.origin == Origin::Import));
+
+    let log = book.audit_log(0, 10).unwrap();
+    let entry = log.iter().find(|e| e.action == AuditAction::Import).unwrap();
+    assert_eq!(entry.contact_ids, [ana.id, bo.id]);
+    assert_eq!(
+        (
+            entry.details["created"].as_u64(),
+            entry.details["updated"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+
+    // A preview leaves no trace.
+    let before = (book.last_change().unwrap(), book.audit_log(0, 10).unwrap().len());
+    book.import_preview(csv.as_bytes(), &options).unwrap();
+    assert_eq!(
+        (book.last_change().unwrap(), book.audit_log(0, 10).unwrap().len()),
+        before
+    );
+}

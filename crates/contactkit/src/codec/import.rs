@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::book::Book;
+use crate::audit::AuditAction;
+use crate::book::{Book, record_change};
 use crate::codec::Progress;
 use crate::codec::decode;
 use crate::codec::mapping::Target;
@@ -20,6 +21,7 @@ use crate::codec::sniff::{Sniffed, sniff_format};
 use crate::codec::sources;
 use crate::contact::{Contact, ContactId, Source};
 use crate::error::{Error, Result};
+use crate::feed::{EventDraft, EventKind};
 use crate::fold::fold;
 use crate::phone::PhoneRegion;
 use crate::store::{ContactRecord, PointKind, PointRecord, Reader, Writer};
@@ -92,14 +94,15 @@ pub struct ImportOptions {
 /// Preview reads; commit writes. Both look points up the same way.
 pub(crate) enum Mode<'a> {
     Preview(&'a mut dyn Reader),
-    Commit(&'a mut dyn Writer),
+    /// Writes as this actor: its changes go to the change feed, provenance and audit log.
+    Commit(&'a mut dyn Writer, &'a Actor),
 }
 
 impl Mode<'_> {
     fn reader(&mut self) -> &mut dyn Reader {
         match self {
             Mode::Preview(r) => &mut **r,
-            Mode::Commit(w) => &mut **w,
+            Mode::Commit(w, _) => &mut **w,
         }
     }
 }
@@ -116,6 +119,8 @@ pub(crate) struct Run<'a, 'p, 'w> {
     bytes_total: Option<u64>,
     errors: Option<ErrorReport<'w>>,
     now: DateTime<Utc>,
+    /// The contacts created or updated (commit), for the audit entry.
+    touched: Vec<ContactId>,
 }
 
 fn seen_key(kind: PointKind, key: &str) -> String {
@@ -280,7 +285,7 @@ impl Run<'_, '_, '_> {
     }
 
     fn create(&mut self, v: Valid) -> Result<()> {
-        let Mode::Commit(w) = &mut self.mode else {
+        let Mode::Commit(w, actor) = &mut self.mode else {
             return Ok(());
         };
         let record = ContactRecord {
@@ -297,11 +302,14 @@ impl Run<'_, '_, '_> {
         w.replace_points(id, PointKind::Email, &v.emails)?;
         w.replace_points(id, PointKind::Phone, &v.phones)?;
         w.link_tags(id, &v.tags)?;
+        let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
+        record_change(&mut **w, actor, self.now, None, &after)?;
+        self.touched.push(id);
         Ok(())
     }
 
     fn update(&mut self, id: ContactId, v: Valid) -> Result<()> {
-        let Mode::Commit(w) = &mut self.mode else {
+        let Mode::Commit(w, actor) = &mut self.mode else {
             return Ok(());
         };
         let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
@@ -328,6 +336,11 @@ impl Run<'_, '_, '_> {
             w.replace_points(id, PointKind::Phone, &phones)?;
         }
         w.link_tags(id, &v.tags)?;
+        let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
+        if after != before {
+            record_change(&mut **w, actor, self.now, Some(&before), &after)?;
+        }
+        self.touched.push(id);
         Ok(())
     }
 }
@@ -414,6 +427,7 @@ impl Book {
             bytes_total: options.bytes_total,
             errors: errors.map(ErrorReport::new),
             now: now(),
+            touched: Vec::new(),
         };
         match format {
             ImportFormat::Csv => sources::csv(decoded, options, &mut run)?,
@@ -422,6 +436,31 @@ impl Book {
         }
         if let Some(mut errors) = run.errors.take() {
             errors.writer.flush()?;
+        }
+        if let Mode::Commit(w, actor) = &mut run.mode {
+            let r = &run.report;
+            let details = serde_json::json!({
+                "format": r.format,
+                "rows_read": r.rows_read,
+                "created": r.created,
+                "updated": r.updated,
+                "skipped": r.skipped,
+                "invalid": r.invalid,
+            });
+            crate::audit::record(&mut **w, actor, AuditAction::Import, &run.touched, details)?;
+            // One book-wide event for feed readers that follow batches rather than contacts.
+            let batch = serde_json::json!({
+                "batch": run.now.timestamp_millis(),
+                "created": r.created,
+                "updated": r.updated,
+            });
+            w.append_event(&EventDraft::new(
+                actor,
+                run.now,
+                EventKind::ImportBatch,
+                None,
+                batch,
+            ))?;
         }
         Ok(run.report)
     }
@@ -463,7 +502,8 @@ impl Book {
 
     /// Imports `input` in one transaction: every row is written or, on any error (or a kill
     /// -9 of the process), none is. New contacts get the source `import` unless a column
-    /// gives one. `progress` is called after every row; `errors`, if given, receives a CSV of
+    /// gives one. Every created or updated contact goes to the change feed and provenance as
+    /// a change by `actor`, and one audit entry records the import (ids and counts). `progress` is called after every row; `errors`, if given, receives a CSV of
     /// the rejected and skipped rows with the reason in an `import_error` column (for CSV
     /// input, the original columns first, ready to fix and import again).
     ///
@@ -484,14 +524,14 @@ impl Book {
     /// ```
     pub fn import_commit<R: Read>(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         mut input: R,
         options: &ImportOptions,
         mut progress: impl FnMut(Progress) -> ControlFlow<()>,
         errors: Option<&mut dyn Write>,
     ) -> Result<ImportReport> {
         let mut report = crate::codec::write_in(self, |w| {
-            self.run_import(Mode::Commit(w), &mut input, options, &mut progress, errors)
+            self.run_import(Mode::Commit(w, actor), &mut input, options, &mut progress, errors)
         })?;
         report.committed = true;
         Ok(report)
