@@ -126,6 +126,20 @@ fn one_and_two_character_terms_work() {
     assert_eq!(found(&book, &Query::new().search("ol")), ["Ольга Петрова"]); // the email
     assert_eq!(found(&book, &Query::new().search("zz")), Vec::<String>::new());
     assert_eq!(book.count(&Query::new().search("王")).unwrap(), 1);
+    // Hangul folds (NFKD) into jamo: one syllable is three characters, a partial one fewer.
+    let a = me();
+    book.create(&a, NewContact::new("김민준")).unwrap();
+    assert_eq!(found(&book, &Query::new().search("김")), ["김민준"]);
+    assert_eq!(found(&book, &Query::new().search("민준")), ["김민준"]);
+    assert_eq!(found(&book, &Query::new().search("기")), ["김민준"]);
+    let (_, plan) = contactkit::SqliteStore::open_in_memory()
+        .unwrap()
+        .explain(&Query::new().search("기"))
+        .unwrap();
+    assert!(
+        plan.iter().any(|s| s.contains("g USING PRIMARY KEY (gram=?")),
+        "{plan:?}"
+    );
 }
 
 #[test]
@@ -611,6 +625,98 @@ fn rebuilding_the_index_changes_no_answer_and_plans_use_the_indexes() {
         "{plan:?}"
     );
     assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
+    // So does page 200: the cursor seeks the index instead of scanning from the top.
+    let page = book
+        .query(&Query::new().sort(Sort::LastActivityDesc).limit(1))
+        .unwrap();
+    let (_, plan) = store
+        .explain(&Query::new().sort(Sort::LastActivityDesc).after(page.next_cursor))
+        .unwrap();
+    assert!(
+        plan.iter()
+            .any(|s| s.starts_with("SEARCH c USING") && s.contains("contacts_activity_key (<expr><?)")),
+        "{plan:?}"
+    );
+    // Tag + verification + created range, newest first: the tag_facts key, in order.
+    let combined = Query::new()
+        .tags_any(["x"])
+        .verification_in([Verification::Verified])
+        .created(TimeRange::between(t(1), t(90)))
+        .sort(Sort::CreatedDesc);
+    let (_, plan) = store.explain(&combined).unwrap();
+    assert!(
+        plan.iter().any(|s| s.contains("tf USING PRIMARY KEY")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
+}
+
+#[test]
+fn tag_led_counts_and_pages_follow_every_change() {
+    let book = Book::open_in_memory(Default::default()).unwrap();
+    let a = me();
+    let mut ids = Vec::new();
+    for n in 0..60u32 {
+        let mut new = NewContact::new(format!("C{n}"))
+            .verification(Verification::ALL[(n % 4) as usize])
+            .created_at(t(n % 13));
+        for (k, tag) in ["red", "green", "blue"].iter().enumerate() {
+            if (n + k as u32).is_multiple_of(k as u32 + 2) {
+                new = new.tag(*tag);
+            }
+        }
+        ids.push(book.create(&a, new).unwrap().id);
+    }
+    let check = |book: &Book| {
+        let all: Vec<Contact> = book.iter(&Query::new().limit(100)).map(Result::unwrap).collect();
+        for tag in ["red", "green", "blue", "gone"] {
+            for v in Verification::ALL {
+                for sort in [Sort::CreatedAsc, Sort::CreatedDesc, Sort::NameAsc] {
+                    let q = Query::new()
+                        .tags_any([tag])
+                        .verification_in([*v])
+                        .created(TimeRange::between(t(2), t(9)))
+                        .sort(sort)
+                        .limit(3);
+                    let expected = naive(&all, &q);
+                    let got: Vec<ContactId> = all_pages(book, &q).iter().map(|c| c.id).collect();
+                    assert_eq!(got, expected, "{tag} {v:?} {sort:?}");
+                    assert_eq!(book.count(&q).unwrap(), expected.len() as u64);
+                    let q = q.and(Filter::NeverActive);
+                    assert_eq!(book.count(&q).unwrap(), naive(&all, &q).len() as u64);
+                }
+            }
+            let q = Query::new().tags_any([tag, "blue"]);
+            assert_eq!(book.count(&q).unwrap(), naive(&all, &q).len() as u64);
+            let q = Query::new()
+                .tags_all([tag, "red"])
+                .verification_in([Verification::Verified]);
+            assert_eq!(book.count(&q).unwrap(), naive(&all, &q).len() as u64);
+        }
+    };
+    check(&book);
+    book.update(
+        &a,
+        ids[4],
+        contactkit::ContactPatch::new().verification(Verification::Failed),
+    )
+    .unwrap();
+    book.update(
+        &a,
+        ids[8],
+        contactkit::ContactPatch::new().verification(Verification::Pending),
+    )
+    .unwrap();
+    book.delete(&a, ids[12]).unwrap();
+    book.remove_tags(&a, ids[6], &["red"]).unwrap();
+    book.add_tags(&a, ids[7], &["red", "blue"]).unwrap();
+    check(&book);
+    book.merge_tags(&a, "green", "blue").unwrap();
+    check(&book);
+    book.rename_tag(&a, "blue", "gone").unwrap();
+    check(&book);
+    book.delete_tag(&a, "red").unwrap();
+    check(&book);
 }
 
 // ---------- The property test: the engine agrees with a naive filter and sort. ----------

@@ -54,10 +54,12 @@ impl SearchTerm {
     }
 }
 
-/// Whether `c` is written with dense characters (CJK, kana, Hangul and the like), where one or
-/// two characters are a whole word and search must work below the trigram length.
+/// Whether `c` is a dense character (CJK, kana, Hangul syllables and the jamo that NFKD folds
+/// them into, and everything else from U+1100 up), where one or two characters are a whole
+/// word and search must work below the trigram length. Must agree with the `4352` (U+1100)
+/// of the gram statements in `store/sqlite`.
 pub(crate) fn is_dense(c: char) -> bool {
-    c as u32 >= 0x2E80
+    c as u32 >= 0x1100
 }
 
 #[cfg(test)]

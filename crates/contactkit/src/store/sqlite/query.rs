@@ -12,6 +12,10 @@
 //!   walks the sort index and tests membership in the match set.
 //! - **No search** (or a term too short for either index): walk the sort index, test each row,
 //!   stop when the page is full; keyset `(key, id)` comparisons make page 200 cost page 1.
+//! - **Led by a tag**: counts read `tag_facts` (tag, verification, created, contact), testing
+//!   verification and creation range there and reading contact rows only for the other
+//!   conditions; a creation-ordered page of one tag and one verification status reads its
+//!   primary key in order.
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
@@ -271,7 +275,8 @@ struct Order {
     key: &'static str,
     /// ORDER BY.
     order_by: &'static str,
-    /// Rows after a cursor `(key, id)`.
+    /// Rows after a cursor: binds key, key, id. Written as a range on the key plus a test
+    /// rather than a row value, so SQLite seeks the expression index too.
     after: &'static str,
     /// The index walked when a common search term is tested row by row.
     index: &'static str,
@@ -283,37 +288,39 @@ fn order(sort: Sort) -> Order {
         Sort::NameAsc => Order {
             key: "c.name_key",
             order_by: "c.name_key, c.id",
-            after: "(c.name_key, c.id) > (?, ?)",
+            after: "c.name_key >= ? AND (c.name_key > ? OR c.id > ?)",
             index: "contacts_name_key",
         },
         Sort::NameDesc => Order {
             key: "c.name_key",
             order_by: "c.name_key DESC, c.id DESC",
-            after: "(c.name_key, c.id) < (?, ?)",
+            after: "c.name_key <= ? AND (c.name_key < ? OR c.id < ?)",
             index: "contacts_name_key",
         },
         Sort::CreatedAsc => Order {
             key: "c.created_at",
             order_by: "c.created_at, c.id",
-            after: "(c.created_at, c.id) > (?, ?)",
+            after: "c.created_at >= ? AND (c.created_at > ? OR c.id > ?)",
             index: "contacts_created",
         },
         Sort::CreatedDesc => Order {
             key: "c.created_at",
             order_by: "c.created_at DESC, c.id DESC",
-            after: "(c.created_at, c.id) < (?, ?)",
+            after: "c.created_at <= ? AND (c.created_at < ? OR c.id < ?)",
             index: "contacts_created",
         },
         Sort::LastActivityAsc => Order {
             key: ACTIVITY,
             order_by: "coalesce(c.last_activity_at, -9223372036854775807), c.id",
-            after: "(coalesce(c.last_activity_at, -9223372036854775807), c.id) > (?, ?)",
+            after: "coalesce(c.last_activity_at, -9223372036854775807) >= ?
+                AND (coalesce(c.last_activity_at, -9223372036854775807) > ? OR c.id > ?)",
             index: "contacts_activity_key",
         },
         Sort::LastActivityDesc => Order {
             key: ACTIVITY,
             order_by: "coalesce(c.last_activity_at, -9223372036854775807) DESC, c.id DESC",
-            after: "(coalesce(c.last_activity_at, -9223372036854775807), c.id) < (?, ?)",
+            after: "coalesce(c.last_activity_at, -9223372036854775807) <= ?
+                AND (coalesce(c.last_activity_at, -9223372036854775807) < ? OR c.id < ?)",
             index: "contacts_activity_key",
         },
     }
@@ -378,6 +385,136 @@ fn capped_matches(conn: &Connection, source: &Source) -> Result<i64> {
         .query_row(rusqlite::params![value, COLLECT_LIMIT], |row| row.get(0))?)
 }
 
+/// A filter led by a tag: its conjuncts, the tag keys that drive it and the conditions
+/// `tag_facts` can test without reading a contact row.
+struct TagLed<'q> {
+    /// Any of these tags (non-empty).
+    keys: Vec<String>,
+    /// A verification set to push down.
+    verification: Option<&'q [crate::contact::Verification]>,
+    /// A creation range to push down.
+    created: Option<crate::query::TimeRange>,
+    /// Whether the tag and the pushed conditions are the whole filter (no contact row needed).
+    complete: bool,
+}
+
+fn tag_led(filter: &Filter) -> Option<TagLed<'_>> {
+    let conjuncts: Vec<&Filter> = match filter {
+        Filter::And(all) => all.iter().collect(),
+        other => vec![other],
+    };
+    let mut led = None;
+    let mut complete = true;
+    for (n, f) in conjuncts.iter().enumerate() {
+        match f {
+            Filter::TagsAny(tags) if !tag_keys(tags).is_empty() => {
+                led = Some((n, tag_keys(tags)));
+                break;
+            }
+            _ => {}
+        }
+    }
+    if led.is_none() {
+        for (n, f) in conjuncts.iter().enumerate() {
+            if let Filter::TagsAll(tags) = f {
+                let keys = tag_keys(tags);
+                if let Some(first) = keys.first() {
+                    complete &= keys.len() == 1;
+                    led = Some((n, vec![first.clone()]));
+                    break;
+                }
+            }
+        }
+    }
+    let (driver, keys) = led?;
+    let mut verification = None;
+    let mut created = None;
+    for (n, f) in conjuncts.iter().enumerate() {
+        if n == driver {
+            continue;
+        }
+        match f {
+            Filter::VerificationIn(set) if verification.is_none() => verification = Some(set.as_slice()),
+            Filter::Created(range) if created.is_none() => created = Some(*range),
+            _ => complete = false,
+        }
+    }
+    Some(TagLed {
+        keys,
+        verification,
+        created,
+        complete,
+    })
+}
+
+/// Appends the conditions `tag_facts` tests for a tag-led filter (after the tag itself).
+fn tag_facts_where(led: &TagLed<'_>, s: &mut Stmt) {
+    if let Some(set) = led.verification {
+        s.push(" AND tf.verification IN (SELECT value FROM json_each(?))")
+            .bind(json_list(set.iter().map(|v| v.as_str())));
+    }
+    if let Some(range) = led.created {
+        let (from, to) = range.millis();
+        s.push(" AND tf.created_at BETWEEN ? AND ?")
+            .bind(from.unwrap_or(i64::MIN))
+            .bind(to.unwrap_or(i64::MAX));
+    }
+}
+
+/// The page statement of a tag-led filter sorted by creation with one tag and one
+/// verification status: the `tag_facts` primary key is already in that order.
+fn tag_led_page(query: &Query, led: &TagLed<'_>, cursor: Option<&Cursor>) -> Option<Stmt> {
+    let [key] = led.keys.as_slice() else {
+        return None;
+    };
+    let [verification] = led.verification? else {
+        return None;
+    };
+    let descending = match query.sort {
+        Sort::CreatedAsc => false,
+        Sort::CreatedDesc => true,
+        _ => return None,
+    };
+    let mut s = Stmt::new();
+    s.push("SELECT tf.contact_id, tf.created_at FROM tag_facts tf");
+    if !led.complete {
+        s.push(" CROSS JOIN contacts c ON c.id = tf.contact_id");
+    }
+    s.push(" WHERE tf.tag_id = (SELECT id FROM tags WHERE key = ?) AND tf.verification = ?")
+        .bind(key.clone())
+        .bind(verification.as_str().to_owned());
+    if let Some(range) = led.created {
+        let (from, to) = range.millis();
+        s.push(" AND tf.created_at BETWEEN ? AND ?")
+            .bind(from.unwrap_or(i64::MIN))
+            .bind(to.unwrap_or(i64::MAX));
+    }
+    if let Some(Cursor {
+        key: SortKey::Int(at),
+        id,
+        ..
+    }) = cursor
+    {
+        s.push(if descending {
+            " AND tf.created_at <= ? AND (tf.created_at < ? OR tf.contact_id < ?)"
+        } else {
+            " AND tf.created_at >= ? AND (tf.created_at > ? OR tf.contact_id > ?)"
+        })
+        .bind(*at)
+        .bind(*at)
+        .bind(id.as_raw());
+    }
+    if !led.complete {
+        where_filter(query, &mut s);
+    }
+    s.push(if descending {
+        " ORDER BY tf.created_at DESC, tf.contact_id DESC"
+    } else {
+        " ORDER BY tf.created_at, tf.contact_id"
+    });
+    Some(s)
+}
+
 /// Builds the page statement: selects `(id, sort key)` of up to `limit + 1` rows.
 fn page_stmt(conn: &Connection, query: &Query, cursor: Option<&Cursor>, limit: i64) -> Result<Stmt> {
     let sort = query.sort;
@@ -386,6 +523,13 @@ fn page_stmt(conn: &Connection, query: &Query, cursor: Option<&Cursor>, limit: i
     let source = term.as_ref().map_or(Source::Scan, source_of);
     let mut s = Stmt::new();
     let name_sorted = matches!(sort, Sort::NameAsc | Sort::NameDesc);
+    if term.is_none() {
+        let led = query.filter.as_ref().and_then(tag_led);
+        if let Some(mut stmt) = led.and_then(|led| tag_led_page(query, &led, cursor)) {
+            stmt.push(" LIMIT ?").bind(limit + 1);
+            return Ok(stmt);
+        }
+    }
     match (&term, &source) {
         (Some(_), Source::Fts(expr)) | (Some(_), Source::Gram(expr)) if name_sorted => {
             let bound = rank_bound(conn, sort, cursor)?;
@@ -456,6 +600,7 @@ fn keyset(ord: &Order, cursor: Option<&Cursor>, s: &mut Stmt) {
     if let Some(cursor) = cursor {
         s.push(" AND ").push(ord.after);
         bind_key(&cursor.key, s);
+        bind_key(&cursor.key, s);
         s.bind(cursor.id.as_raw());
     }
 }
@@ -464,6 +609,23 @@ fn count_stmt(query: &Query) -> Stmt {
     let term = query.search_term();
     let source = term.as_ref().map_or(Source::Scan, source_of);
     let mut s = Stmt::new();
+    if let (None, Some(led)) = (&term, query.filter.as_ref().and_then(tag_led)) {
+        s.push(if led.keys.len() == 1 {
+            "SELECT count(*) FROM tag_facts tf"
+        } else {
+            "SELECT count(DISTINCT tf.contact_id) FROM tag_facts tf"
+        });
+        if !led.complete {
+            s.push(" CROSS JOIN contacts c ON c.id = tf.contact_id");
+        }
+        s.push(" WHERE tf.tag_id IN (SELECT id FROM tags WHERE key IN (SELECT value FROM json_each(?)))")
+            .bind(json_list(&led.keys));
+        tag_facts_where(&led, &mut s);
+        if !led.complete {
+            where_filter(query, &mut s);
+        }
+        return s;
+    }
     match (&term, &source, &query.filter) {
         (Some(_), Source::Fts(expr), None) => {
             s.push("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?")

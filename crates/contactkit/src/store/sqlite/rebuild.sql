@@ -1,4 +1,4 @@
--- Rebuilds the search index of migration 0003 from the contacts and their points
+-- Rebuilds the search index and tag_facts of migration 0003 from the contacts and their points
 -- (SqliteStore::rebuild_search_index). Runs inside the caller's transaction.
 UPDATE contacts SET name_rank = NULL;
 UPDATE contacts SET name_rank = r.n * 4096
@@ -6,6 +6,9 @@ UPDATE contacts SET name_rank = r.n * 4096
     WHERE contacts.id = r.id;
 INSERT INTO search_fts (search_fts) VALUES ('delete-all');
 DELETE FROM search_gram;
+DELETE FROM tag_facts;
+INSERT INTO tag_facts (tag_id, verification, created_at, contact_id)
+    SELECT ct.tag_id, c.verification, c.created_at, c.id FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id;
 INSERT INTO search_fts (rowid, name, email, phone)
     SELECT c.name_rank, c.name_key,
            (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
@@ -18,13 +21,13 @@ WITH RECURSIVE
         SELECT c.name_rank, p.key FROM contact_points p JOIN contacts c ON c.id = p.contact_id WHERE p.kind = 'email'
     ),
     pos(rank, t, i) AS (
-        SELECT rank, t, 1 FROM src WHERE t GLOB '*[⺀-􏿿]*'
+        SELECT rank, t, 1 FROM src WHERE t GLOB '*[ᄀ-􏿿]*'
         UNION ALL
         SELECT rank, t, i + 1 FROM pos WHERE i < length(t)
     )
 INSERT OR IGNORE INTO search_gram (gram, rank)
-    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 11904
+    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 4352
     UNION
     SELECT substr(t, i, 2), rank FROM pos
-    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 11904 OR unicode(substr(t, i + 1, 1)) >= 11904);
+    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 4352 OR unicode(substr(t, i + 1, 1)) >= 4352);
 INSERT INTO search_fts (search_fts) VALUES ('optimize');

@@ -34,15 +34,15 @@ const INSERT_GRAMS: &str = "WITH RECURSIVE
         WHERE p.kind = 'email' AND c.id = ?1
     ),
     pos(rank, t, i) AS (
-        SELECT rank, t, 1 FROM src WHERE t GLOB '*[⺀-\u{10FFFF}]*'
+        SELECT rank, t, 1 FROM src WHERE t GLOB '*[ᄀ-\u{10FFFF}]*'
         UNION ALL
         SELECT rank, t, i + 1 FROM pos WHERE i < length(t)
     )
 INSERT OR IGNORE INTO search_gram (gram, rank)
-    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 11904
+    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 4352
     UNION
     SELECT substr(t, i, 2), rank FROM pos
-    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 11904 OR unicode(substr(t, i + 1, 1)) >= 11904)";
+    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 4352 OR unicode(substr(t, i + 1, 1)) >= 4352)";
 
 fn delete_entry(conn: &Connection, rank: i64) -> Result<()> {
     conn.prepare_cached("DELETE FROM search_fts WHERE rowid = ?1")?

@@ -23,7 +23,42 @@ CREATE TABLE search_gram (
 ) WITHOUT ROWID;
 CREATE INDEX search_gram_by_rank ON search_gram(rank);
 
+-- tag_facts: one row per (tag, contact) with the filter columns copied in, so a count or a
+-- created-ordered page of "tag + verification + created range" reads one index range and
+-- never a contact row. Kept by the triggers below (deleted by its full key: by contact id
+-- alone it would scan).
+CREATE TABLE tag_facts (
+    tag_id       INTEGER NOT NULL,
+    verification TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    contact_id   INTEGER NOT NULL,
+    PRIMARY KEY (tag_id, verification, created_at, contact_id)
+) WITHOUT ROWID;
+CREATE TRIGGER tag_facts_link AFTER INSERT ON contact_tags BEGIN
+    INSERT OR IGNORE INTO tag_facts (tag_id, verification, created_at, contact_id)
+        SELECT NEW.tag_id, c.verification, c.created_at, c.id FROM contacts c WHERE c.id = NEW.contact_id;
+END;
+CREATE TRIGGER tag_facts_unlink AFTER DELETE ON contact_tags BEGIN
+    DELETE FROM tag_facts WHERE tag_id = OLD.tag_id
+        AND verification = (SELECT verification FROM contacts WHERE id = OLD.contact_id)
+        AND created_at = (SELECT created_at FROM contacts WHERE id = OLD.contact_id)
+        AND contact_id = OLD.contact_id;
+END;
+CREATE TRIGGER tag_facts_contact_gone BEFORE DELETE ON contacts BEGIN
+    DELETE FROM tag_facts WHERE tag_id IN (SELECT tag_id FROM contact_tags WHERE contact_id = OLD.id)
+        AND verification = OLD.verification AND created_at = OLD.created_at AND contact_id = OLD.id;
+END;
+CREATE TRIGGER tag_facts_contact_moved AFTER UPDATE OF verification, created_at ON contacts
+    WHEN OLD.verification IS NOT NEW.verification OR OLD.created_at IS NOT NEW.created_at BEGIN
+    DELETE FROM tag_facts WHERE tag_id IN (SELECT tag_id FROM contact_tags WHERE contact_id = OLD.id)
+        AND verification = OLD.verification AND created_at = OLD.created_at AND contact_id = OLD.id;
+    INSERT OR IGNORE INTO tag_facts (tag_id, verification, created_at, contact_id)
+        SELECT ct.tag_id, NEW.verification, NEW.created_at, NEW.id FROM contact_tags ct WHERE ct.contact_id = NEW.id;
+END;
+
 -- Existing contacts: the same statements as SqliteStore::rebuild_search_index.
+INSERT INTO tag_facts (tag_id, verification, created_at, contact_id)
+    SELECT ct.tag_id, c.verification, c.created_at, c.id FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id;
 UPDATE contacts SET name_rank = r.n * 4096
     FROM (SELECT id, row_number() OVER (ORDER BY name_key, id) AS n FROM contacts) AS r
     WHERE contacts.id = r.id;
@@ -39,12 +74,12 @@ WITH RECURSIVE
         SELECT c.name_rank, p.key FROM contact_points p JOIN contacts c ON c.id = p.contact_id WHERE p.kind = 'email'
     ),
     pos(rank, t, i) AS (
-        SELECT rank, t, 1 FROM src WHERE t GLOB '*[⺀-􏿿]*'
+        SELECT rank, t, 1 FROM src WHERE t GLOB '*[ᄀ-􏿿]*'
         UNION ALL
         SELECT rank, t, i + 1 FROM pos WHERE i < length(t)
     )
 INSERT OR IGNORE INTO search_gram (gram, rank)
-    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 11904
+    SELECT substr(t, i, 1), rank FROM pos WHERE unicode(substr(t, i, 1)) >= 4352
     UNION
     SELECT substr(t, i, 2), rank FROM pos
-    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 11904 OR unicode(substr(t, i + 1, 1)) >= 11904);
+    WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 4352 OR unicode(substr(t, i + 1, 1)) >= 4352);
