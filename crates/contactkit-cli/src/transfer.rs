@@ -81,7 +81,7 @@ fn print_report(report: &ImportReport, errors_file: Option<&std::path::Path>) ->
     ))?;
     if !report.mapping.is_empty() {
         output::line("mapping:")?;
-        for m in &report.mapping {
+        for m in report.mapping.iter().filter(|m| m.target != Target::Ignore) {
             output::line(&format!("  {:<28} -> {}", m.header, target_text(&m.target)))?;
         }
     }
