@@ -307,6 +307,11 @@ fn vcards_keep_every_valid_tel_and_email_with_its_type() {
         (Some("TEL"), "905-111-1234")
     );
     assert_eq!(c.email(), Some("john.doe@ibm.com"));
+    assert_eq!(
+        c.attributes["company"],
+        AttributeValue::Text("IBM".into()),
+        "ORG is the company"
+    );
 
     let (book, _) = commit_file("vcard/ezvcard__rfc6350-example.vcf");
     let c = &contacts(&book)[0];
@@ -1115,6 +1120,7 @@ fn vcard_export_writes_every_tel_and_email_with_its_type() {
     assert!(unfolded.contains(".TEL;VALUE=URI:tel:+14155552671"), "{text}");
     assert!(unfolded.contains(".X-ABLabel:whatsapp"), "{text}");
     assert!(unfolded.contains("CATEGORIES:Hot lead,VIP"), "{text}");
+    assert!(!unfolded.contains("ORG:"), "no company attribute, no ORG: {text}");
     assert_eq!(
         unfolded.matches("\r\nTEL").count() + unfolded.matches(".TEL").count(),
         3
@@ -1380,5 +1386,38 @@ fn a_commit_feeds_the_change_feed_and_leaves_one_audit_entry() {
     assert_eq!(
         (book.last_change().unwrap(), book.audit_log(0, 10).unwrap().len()),
         before
+    );
+}
+
+#[test]
+fn a_company_goes_out_as_org_and_comes_back() {
+    let book = book();
+    book.create(
+        &api(),
+        NewContact::new("Ana")
+            .email("ana@x.com")
+            .attribute("company", "Acme; Inc"),
+    )
+    .unwrap();
+    let mut card = Vec::new();
+    book.export(
+        &ExportScope::All,
+        ExportFormat::Vcard,
+        &ExportOptions::default(),
+        &mut card,
+        go,
+    )
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&card).contains("ORG:Acme\\; Inc"),
+        "{}",
+        String::from_utf8_lossy(&card)
+    );
+    let copy = self::book();
+    copy.import_commit(&api(), &card[..], &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(
+        contacts(&copy)[0].attributes["company"],
+        AttributeValue::Text("Acme; Inc".into())
     );
 }

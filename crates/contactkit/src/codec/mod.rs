@@ -51,7 +51,8 @@
 //! Export writes vCard 4.0: `FN`, `N`, every `EMAIL` and `TEL` (`tel:` URIs) with its `TYPE`
 //! (`cell` for `mobile`; `work`, `home`, `fax`, `pager`, `text`, `video`, `voice` as they are;
 //! any other label as an Apple-style `itemN.X-ABLabel`), `PREF=1` on the primary ones,
-//! `CATEGORIES` for the tags and `UID`. Attributes are not written to vCards.
+//! `CATEGORIES` for the tags, `ORG` for a `company` attribute, and `UID`. Other attributes
+//! are not written to vCards.
 //!
 //! # Import
 //! See [`Book::import_preview`](crate::Book::import_preview) (a dry run that writes nothing)

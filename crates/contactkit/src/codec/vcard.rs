@@ -1,4 +1,8 @@
 //! vCard: 4.0 export and 2.1/3.0/4.0 import, through the `calcard` parser and writer.
+//!
+//! Read: FN (else N) as the name, every EMAIL and TEL with a label from its TYPEs or its
+//! Apple-style `itemN.X-ABLabel`, PREF (or a 2.1 bare `PREF`) as the primary one,
+//! CATEGORIES as tags (Google's "myContacts" dropped), ORG as the `company` attribute.
 
 use calcard::common::IanaString;
 use calcard::vcard::{
@@ -6,8 +10,8 @@ use calcard::vcard::{
     VCardValue, VCardValueType, VCardVersion,
 };
 
-use crate::codec::rows::{Candidate, PointVal, Val};
-use crate::contact::Contact;
+use crate::codec::rows::{AttrIn, Candidate, PointVal, Val};
+use crate::contact::{AttributeValue, Contact};
 
 /// Labels written as a vCard `TYPE`; any other label goes to an `X-ABLabel`.
 fn vcard_type(label: &str) -> Option<VCardType> {
@@ -79,6 +83,9 @@ pub(crate) fn write_card(c: &Contact, out: &mut String) -> std::fmt::Result {
     for (entry, extra) in points {
         entries.push(entry);
         entries.extend(extra);
+    }
+    if let Some(AttributeValue::Text(company)) = c.attributes.get("company") {
+        entries.push(VCardEntry::new(VCardProperty::Org).with_value(company.clone()));
     }
     if !c.tags.is_empty() {
         entries.push(
@@ -213,6 +220,19 @@ pub(crate) fn candidate(card: &VCard) -> Candidate {
                     c.emails.push(point);
                 } else {
                     c.phones.push(point);
+                }
+            }
+            VCardProperty::Org => {
+                // The organization name (its first component) is the `company` attribute, as
+                // a CSV's Company column is, and names a card that has no FN or N.
+                if let Some(org) = texts(entry).into_iter().find(|t| !t.trim().is_empty())
+                    && !c.attributes.iter().any(|(k, _, _)| k == "company")
+                {
+                    c.attributes.push((
+                        "company".into(),
+                        AttrIn::Typed(AttributeValue::Text(org.trim().to_owned())),
+                        "ORG".into(),
+                    ));
                 }
             }
             VCardProperty::Categories => {
