@@ -1421,3 +1421,42 @@ fn a_company_goes_out_as_org_and_comes_back() {
         AttributeValue::Text("Acme; Inc".into())
     );
 }
+
+#[test]
+fn columns_named_nothing_known_are_kept_when_their_values_are_emails_or_phones() {
+    let csv = "Nome,WhatsApp,Contato,Cidade\nAna,+55 11 91234-5678,ana@x.com,São Paulo\n";
+    let book = book();
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let targets: Vec<&Target> = report.mapping.iter().map(|m| &m.target).collect();
+    assert_eq!(
+        targets,
+        [
+            &Target::Name,
+            &Target::AdditionalPhone {
+                label: Some("whatsapp".into())
+            },
+            &Target::AdditionalEmail {
+                label: Some("contato".into())
+            },
+            &Target::Ignore,
+        ]
+    );
+    let c = &contacts(&book)[0];
+    assert_eq!(phones(c), [("+5511912345678", Some("whatsapp"))]);
+    assert_eq!(c.name, "Ana");
+    let unmapped: Vec<(&str, Option<&str>)> = report
+        .unmapped
+        .iter()
+        .map(|u| (u.header.as_str(), u.sample.as_deref()))
+        .collect();
+    assert_eq!(unmapped, [("Cidade", Some("São Paulo"))]);
+
+    // A file whose first row is already data, with an international phone in it.
+    let headerless = "Ana,+14155552671\nBo,+14155552672\n";
+    let report = book
+        .import_preview(headerless.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!((report.rows_read, report.created), (2, 2));
+}

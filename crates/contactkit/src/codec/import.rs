@@ -66,8 +66,11 @@ pub enum OnDuplicate {
 ///   Windows-1252, Shift_JIS, ...). The input is decoded as it streams by `encoding_rs`.
 /// - **Delimiter**: `,` `;` tab or `|`, whichever splits the first 20 records into the same
 ///   number of fields most often.
-/// - **Rows**: the first row is the header, unless one of its cells is an email address (then
-///   the file has none and columns are called `column 1`, `column 2`...). Quoted fields may
+/// - **Rows**: the first row is the header, unless one of its cells is an email address or an
+///   international phone number (then the file has none and columns are called `column 1`,
+///   `column 2`...). A column the header says nothing about whose first value is an email or
+///   an international phone (`+...`) becomes an additional point labelled after its header
+///   (see [`crate::suggest_mapping`] for the names it knows). Quoted fields may
 ///   hold delimiters, quotes and line breaks; CR, LF and CRLF all end lines; short rows are
 ///   padded with empty cells and the extra cells of long rows ignored; a row that repeats the
 ///   header is skipped; cells lose a spreadsheet-safety apostrophe or a U+200D mark.

@@ -183,7 +183,8 @@ fn label(text: &str) -> Option<String> {
 /// It knows our own export, Google Contacts (current: `First Name`, `E-mail 1 - Value`,
 /// `Phone 1 - Label`, `Labels`; legacy: `Given Name`, `Family Name`, `E-mail 1 - Type`,
 /// `Group Membership`), Outlook (`E-mail Address`, `E-mail 2 Address`, `Mobile Phone`,
-/// `Business Phone`, `Home Phone`, `Categories`, and common German names), HubSpot (`Email`,
+/// `Business Phone`, `Home Phone`, `Categories`, and common German names; Portuguese and
+/// Spanish `Nome`, `Sobrenome`, `Celular`, `Telefone`, `Apellido`), HubSpot (`Email`,
 /// `Phone Number`, `Mobile Phone Number`), Chatwoot (`name`, `email`, `phone_number`,
 /// `labels`), Thunderbird (`Primary Email`, `Work Phone`) and Twenty (`Name / First Name`,
 /// `Emails / Primary Email`, `Phones / Primary Phone Number`, cells marked with U+200D).
@@ -317,14 +318,14 @@ fn guess(raw: &str, t: &str) -> Target {
         return Target::Attribute { key: key.to_owned() };
     }
     match t {
-        "name" | "display name" | "full name" | "contact name" | "fn" | "anzeigename" => Target::Name,
+        "name" | "display name" | "full name" | "contact name" | "fn" | "anzeigename" | "nome"
+        | "nome completo" | "nombre" | "nombre completo" => Target::Name,
         "first name" | "given name" | "firstname" | "vorname" | "name first name" | "prenom" => {
             Target::FirstName
         }
         "middle name" | "additional name" | "weitere vornamen" => Target::MiddleName,
-        "last name" | "family name" | "lastname" | "surname" | "nachname" | "name last name" | "nom" => {
-            Target::LastName
-        }
+        "last name" | "family name" | "lastname" | "surname" | "nachname" | "name last name" | "nom"
+        | "sobrenome" | "apellido" | "apellidos" => Target::LastName,
         "email"
         | "e mail"
         | "email address"
@@ -355,7 +356,10 @@ fn guess(raw: &str, t: &str) -> Target {
         | "mobile phone number"
         | "cell phone"
         | "mobiltelefon"
-        | "handy" => Target::Phone {
+        | "handy"
+        | "celular"
+        | "movil"
+        | "móvil" => Target::Phone {
             label: label("mobile"),
         },
         "business phone" | "work phone" | "telefon geschäftlich" => Target::Phone { label: label("work") },
@@ -391,7 +395,12 @@ fn guess_point(t: &str) -> Target {
         label("fax")
     } else if has("pager") {
         label("pager")
-    } else if has("mobile") || has("cell") || t.starts_with("mobil") {
+    } else if has("mobile")
+        || has("cell")
+        || t.starts_with("mobil")
+        || has("celular")
+        || t.starts_with("móvil")
+    {
         label("mobile")
     } else if has("business") || has("work") || t.contains("gesch") {
         label("work")
@@ -411,7 +420,10 @@ fn guess_point(t: &str) -> Target {
         || has("cell")
         || has("fax")
         || has("pager")
-        || has("isdn");
+        || has("isdn")
+        || has("celular")
+        || t.starts_with("telefone")
+        || t.starts_with("teléfono");
     if says_phone {
         Target::AdditionalPhone { label }
     } else {
@@ -476,6 +488,29 @@ mod tests {
         );
         assert_eq!(t[3], Target::AdditionalEmail { label: None });
         assert_eq!(t[4], Target::Ignore);
+    }
+
+    #[test]
+    fn brazilian_and_spanish_headers_are_known() {
+        let t = targets(&[
+            "Nome",
+            "Sobrenome",
+            "Celular",
+            "Telefone Comercial",
+            "Teléfono",
+            "E-mail",
+        ]);
+        assert_eq!(t[0], Target::Name);
+        assert_eq!(t[1], Target::LastName);
+        assert_eq!(
+            t[2],
+            Target::Phone {
+                label: Some("mobile".into())
+            }
+        );
+        assert_eq!(t[3], Target::AdditionalPhone { label: None });
+        assert_eq!(t[4], Target::AdditionalPhone { label: None });
+        assert_eq!(t[5], Target::Email { label: None });
     }
 
     #[test]

@@ -18,8 +18,10 @@ use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{AttrIn, Candidate, PointVal, Problem, Val, split_tags};
 use crate::codec::sniff::sniff_delimiter;
 use crate::codec::spreadsheet_safe::unprotect;
+use crate::contact::MAX_LABEL_CHARS;
 use crate::email::Email;
 use crate::error::{Error, Result};
+use crate::phone::{Phone, PhoneRegion};
 
 /// Counts line ends (LF, CR, CRLF) of the text passing through, so that the line of a record
 /// can be told from its byte offset. (The `csv` crate's own line numbers count a CRLF twice
@@ -103,6 +105,7 @@ fn apply_overrides(mapping: &mut [ColumnMapping], options: &ImportOptions) {
 /// emails, and the first text column before them the name.
 fn headerless_mapping(first: &[String]) -> Vec<ColumnMapping> {
     let mut email_seen = false;
+    let mut phone_seen = false;
     let mut name_seen = false;
     first
         .iter()
@@ -115,6 +118,14 @@ fn headerless_mapping(first: &[String]) -> Vec<ColumnMapping> {
                     Target::Email { label: None }
                 };
                 email_seen = true;
+                t
+            } else if is_international_phone(cell) {
+                let t = if phone_seen {
+                    Target::AdditionalPhone { label: None }
+                } else {
+                    Target::Phone { label: None }
+                };
+                phone_seen = true;
                 t
             } else if !name_seen && !cell.trim().is_empty() {
                 name_seen = true;
@@ -129,6 +140,28 @@ fn headerless_mapping(first: &[String]) -> Vec<ColumnMapping> {
             }
         })
         .collect()
+}
+
+/// Whether a cell is an international phone number (a `+`, then a number libphonenumber
+/// accepts): safe to recognise by its content, whatever the column is called.
+fn is_international_phone(cell: &str) -> bool {
+    cell.starts_with('+') && Phone::parse(cell, PhoneRegion::default()).is_ok()
+}
+
+/// Columns whose header says nothing the mapping knows, but whose value in the first data row
+/// is an email address or an international phone number (a `WhatsApp` column, say), become
+/// additional points labelled after the header, so no such column is dropped unseen.
+fn content_hints(mapping: &mut [ColumnMapping], first_row: &csv::StringRecord) {
+    for m in mapping.iter_mut().filter(|m| m.target == Target::Ignore) {
+        let cell = unprotect(first_row.get(m.column).unwrap_or("").trim());
+        let label = Some(m.header.trim().to_lowercase())
+            .filter(|l| !l.is_empty() && l.chars().count() <= MAX_LABEL_CHARS);
+        if Email::parse(cell).is_ok() {
+            m.target = Target::AdditionalEmail { label };
+        } else if is_international_phone(cell) {
+            m.target = Target::AdditionalPhone { label };
+        }
+    }
 }
 
 /// Builds the candidate of one CSV record.
@@ -263,7 +296,9 @@ pub(crate) fn csv<R: Read>(
         return Ok(());
     }
     let first: Vec<String> = record.iter().map(tidy_cell).collect();
-    let headerless = first.iter().any(|c| Email::parse(c).is_ok());
+    let headerless = first
+        .iter()
+        .any(|c| Email::parse(c).is_ok() || is_international_phone(c));
     let (header, mut mapping) = if headerless {
         let mapping = headerless_mapping(&first);
         (
@@ -273,6 +308,20 @@ pub(crate) fn csv<R: Read>(
     } else {
         (first.clone(), suggest_mapping(&first))
     };
+    let mut pending_first = headerless;
+    if !headerless {
+        match reader.read_record(&mut record) {
+            Ok(true) => {
+                pending_first = true;
+                content_hints(&mut mapping, &record);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                let (line, byte) = e.position().map_or((0, None), |p| (p.line(), Some(p.byte())));
+                return Err(read_error(line, byte, e));
+            }
+        }
+    }
     apply_overrides(&mut mapping, options);
     let mut labels: Vec<Option<usize>> = vec![None; header.len()];
     for m in &mapping {
@@ -294,7 +343,6 @@ pub(crate) fn csv<R: Read>(
         .collect();
 
     let mut cells: Vec<String> = Vec::new();
-    let mut pending_first = headerless;
     loop {
         let line = if pending_first {
             pending_first = false;
