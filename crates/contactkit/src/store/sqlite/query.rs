@@ -15,7 +15,8 @@
 //! - **Led by a tag**: counts read `tag_facts` (tag, verification, created, contact), testing
 //!   verification and creation range there and reading contact rows only for the other
 //!   conditions; a creation-ordered page of one tag and one verification status reads its
-//!   primary key in order.
+//!   primary key in order; `tag_activity` (tag, activity, contact) does the same for a tag
+//!   sorted by last activity.
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
@@ -515,6 +516,51 @@ fn tag_led_page(query: &Query, led: &TagLed<'_>, cursor: Option<&Cursor>) -> Opt
     Some(s)
 }
 
+/// The page statement of a filter led by one tag sorted by activity: `tag_activity` is in
+/// that order; other conditions are tested on the contact row.
+fn tag_activity_page(query: &Query, led: &TagLed<'_>, cursor: Option<&Cursor>) -> Option<Stmt> {
+    let [key] = led.keys.as_slice() else {
+        return None;
+    };
+    let descending = match query.sort {
+        Sort::LastActivityAsc => false,
+        Sort::LastActivityDesc => true,
+        _ => return None,
+    };
+    let bare = led.complete && led.verification.is_none() && led.created.is_none();
+    let mut s = Stmt::new();
+    s.push("SELECT ta.contact_id, ta.activity_key FROM tag_activity ta");
+    if !bare {
+        s.push(" CROSS JOIN contacts c ON c.id = ta.contact_id");
+    }
+    s.push(" WHERE ta.tag_id = (SELECT id FROM tags WHERE key = ?)")
+        .bind(key.clone());
+    if let Some(Cursor {
+        key: SortKey::Int(at),
+        id,
+        ..
+    }) = cursor
+    {
+        s.push(if descending {
+            " AND ta.activity_key <= ? AND (ta.activity_key < ? OR ta.contact_id < ?)"
+        } else {
+            " AND ta.activity_key >= ? AND (ta.activity_key > ? OR ta.contact_id > ?)"
+        })
+        .bind(*at)
+        .bind(*at)
+        .bind(id.as_raw());
+    }
+    if !bare {
+        where_filter(query, &mut s);
+    }
+    s.push(if descending {
+        " ORDER BY ta.activity_key DESC, ta.contact_id DESC"
+    } else {
+        " ORDER BY ta.activity_key, ta.contact_id"
+    });
+    Some(s)
+}
+
 /// Builds the page statement: selects `(id, sort key)` of up to `limit + 1` rows.
 fn page_stmt(conn: &Connection, query: &Query, cursor: Option<&Cursor>, limit: i64) -> Result<Stmt> {
     let sort = query.sort;
@@ -525,7 +571,10 @@ fn page_stmt(conn: &Connection, query: &Query, cursor: Option<&Cursor>, limit: i
     let name_sorted = matches!(sort, Sort::NameAsc | Sort::NameDesc);
     if term.is_none() {
         let led = query.filter.as_ref().and_then(tag_led);
-        if let Some(mut stmt) = led.and_then(|led| tag_led_page(query, &led, cursor)) {
+        let stmt = led.and_then(|led| {
+            tag_led_page(query, &led, cursor).or_else(|| tag_activity_page(query, &led, cursor))
+        });
+        if let Some(mut stmt) = stmt {
             stmt.push(" LIMIT ?").bind(limit + 1);
             return Ok(stmt);
         }

@@ -1,4 +1,4 @@
--- Rebuilds the search index and tag_facts of migration 0003 from the contacts and their points
+-- Rebuilds the search index, tag_facts and tag_activity of migration 0003 from the contacts and their points
 -- (SqliteStore::rebuild_search_index). Runs inside the caller's transaction.
 UPDATE contacts SET name_rank = NULL;
 UPDATE contacts SET name_rank = r.n * 4096
@@ -9,6 +9,10 @@ DELETE FROM search_gram;
 DELETE FROM tag_facts;
 INSERT INTO tag_facts (tag_id, verification, created_at, contact_id)
     SELECT ct.tag_id, c.verification, c.created_at, c.id FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id;
+DELETE FROM tag_activity;
+INSERT INTO tag_activity (tag_id, activity_key, contact_id)
+    SELECT ct.tag_id, coalesce(c.last_activity_at, -9223372036854775807), c.id
+    FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id;
 INSERT INTO search_fts (rowid, name, email, phone)
     SELECT c.name_rank, c.name_key,
            (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),

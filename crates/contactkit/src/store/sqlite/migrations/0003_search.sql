@@ -25,8 +25,9 @@ CREATE INDEX search_gram_by_rank ON search_gram(rank);
 
 -- tag_facts: one row per (tag, contact) with the filter columns copied in, so a count or a
 -- created-ordered page of "tag + verification + created range" reads one index range and
--- never a contact row. Kept by the triggers below (deleted by its full key: by contact id
--- alone it would scan).
+-- never a contact row. tag_activity does the same in activity order (never active =
+-- i64::MIN + 1). Both are kept by the triggers below and always deleted by their full key
+-- (by contact id alone a delete would scan).
 CREATE TABLE tag_facts (
     tag_id       INTEGER NOT NULL,
     verification TEXT NOT NULL,
@@ -34,19 +35,33 @@ CREATE TABLE tag_facts (
     contact_id   INTEGER NOT NULL,
     PRIMARY KEY (tag_id, verification, created_at, contact_id)
 ) WITHOUT ROWID;
+CREATE TABLE tag_activity (
+    tag_id       INTEGER NOT NULL,
+    activity_key INTEGER NOT NULL,
+    contact_id   INTEGER NOT NULL,
+    PRIMARY KEY (tag_id, activity_key, contact_id)
+) WITHOUT ROWID;
 CREATE TRIGGER tag_facts_link AFTER INSERT ON contact_tags BEGIN
     INSERT OR IGNORE INTO tag_facts (tag_id, verification, created_at, contact_id)
         SELECT NEW.tag_id, c.verification, c.created_at, c.id FROM contacts c WHERE c.id = NEW.contact_id;
+    INSERT OR IGNORE INTO tag_activity (tag_id, activity_key, contact_id)
+        SELECT NEW.tag_id, coalesce(c.last_activity_at, -9223372036854775807), c.id
+        FROM contacts c WHERE c.id = NEW.contact_id;
 END;
 CREATE TRIGGER tag_facts_unlink AFTER DELETE ON contact_tags BEGIN
     DELETE FROM tag_facts WHERE tag_id = OLD.tag_id
         AND verification = (SELECT verification FROM contacts WHERE id = OLD.contact_id)
         AND created_at = (SELECT created_at FROM contacts WHERE id = OLD.contact_id)
         AND contact_id = OLD.contact_id;
+    DELETE FROM tag_activity WHERE tag_id = OLD.tag_id
+        AND activity_key = (SELECT coalesce(last_activity_at, -9223372036854775807) FROM contacts WHERE id = OLD.contact_id)
+        AND contact_id = OLD.contact_id;
 END;
 CREATE TRIGGER tag_facts_contact_gone BEFORE DELETE ON contacts BEGIN
     DELETE FROM tag_facts WHERE tag_id IN (SELECT tag_id FROM contact_tags WHERE contact_id = OLD.id)
         AND verification = OLD.verification AND created_at = OLD.created_at AND contact_id = OLD.id;
+    DELETE FROM tag_activity WHERE tag_id IN (SELECT tag_id FROM contact_tags WHERE contact_id = OLD.id)
+        AND activity_key = coalesce(OLD.last_activity_at, -9223372036854775807) AND contact_id = OLD.id;
 END;
 CREATE TRIGGER tag_facts_contact_moved AFTER UPDATE OF verification, created_at ON contacts
     WHEN OLD.verification IS NOT NEW.verification OR OLD.created_at IS NOT NEW.created_at BEGIN
@@ -55,10 +70,21 @@ CREATE TRIGGER tag_facts_contact_moved AFTER UPDATE OF verification, created_at 
     INSERT OR IGNORE INTO tag_facts (tag_id, verification, created_at, contact_id)
         SELECT ct.tag_id, NEW.verification, NEW.created_at, NEW.id FROM contact_tags ct WHERE ct.contact_id = NEW.id;
 END;
+CREATE TRIGGER tag_activity_contact_moved AFTER UPDATE OF last_activity_at ON contacts
+    WHEN OLD.last_activity_at IS NOT NEW.last_activity_at BEGIN
+    DELETE FROM tag_activity WHERE tag_id IN (SELECT tag_id FROM contact_tags WHERE contact_id = OLD.id)
+        AND activity_key = coalesce(OLD.last_activity_at, -9223372036854775807) AND contact_id = OLD.id;
+    INSERT OR IGNORE INTO tag_activity (tag_id, activity_key, contact_id)
+        SELECT ct.tag_id, coalesce(NEW.last_activity_at, -9223372036854775807), NEW.id
+        FROM contact_tags ct WHERE ct.contact_id = NEW.id;
+END;
 
 -- Existing contacts: the same statements as SqliteStore::rebuild_search_index.
 INSERT INTO tag_facts (tag_id, verification, created_at, contact_id)
     SELECT ct.tag_id, c.verification, c.created_at, c.id FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id;
+INSERT INTO tag_activity (tag_id, activity_key, contact_id)
+    SELECT ct.tag_id, coalesce(c.last_activity_at, -9223372036854775807), c.id
+    FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id;
 UPDATE contacts SET name_rank = r.n * 4096
     FROM (SELECT id, row_number() OVER (ORDER BY name_key, id) AS n FROM contacts) AS r
     WHERE contacts.id = r.id;
