@@ -226,7 +226,7 @@ void contactkit_string_free(char *text);
  *
  * Ownership: on success the caller owns `*out` and frees it with `contactkit_book_free`; on
  * failure `*out` is NULL. The strings are only read during the call.
- * Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID (a bad region), STORAGE,
+ * Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON (also for an unknown region), STORAGE,
  * SCHEMA_TOO_NEW (the file is left untouched).
  * Threads: any thread; the handle may then be shared by all threads.
  *
@@ -242,7 +242,7 @@ contactkit_status contactkit_book_open(const char *path,
  * `contactkit_book_open`.
  *
  * Ownership: as for `contactkit_book_open`. Errors: NULL_ARGUMENT, INVALID_UTF8,
- * INVALID_JSON, INVALID, STORAGE. Threads: as for `contactkit_book_open`.
+ * INVALID_JSON, STORAGE. Threads: as for `contactkit_book_open`.
  *
  * # Safety
  * `options_json` is NULL or a NUL-terminated string; `out` is NULL or writable.
@@ -855,7 +855,7 @@ contactkit_status contactkit_tag_delete(const contactkit_book *book,
  * Reads the file at `path` and reports what importing it would do, writing nothing.
  * `options_json` is NULL (detect format, encoding and delimiter; suggest the mapping; skip
  * duplicates) or ImportOptions (`{"format": "csv", "encoding": "windows-1252",
- * "delimiter": ";", "mapping": {"E-mail": "email"}, "on_duplicate": "update"}`). The report
+ * "delimiter": ";", "mapping": {"E-mail": {"field": "email"}}, "on_duplicate": "update"}`). The report
  * is an ImportReport (`{"rows_read": 2, "created": 1, "invalid": 1, "issues": [...], ...}`).
  *
  * Ownership: `*out_report_json` is the caller's, freed with `contactkit_string_free`; NULL

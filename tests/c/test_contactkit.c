@@ -117,6 +117,10 @@ static void test_open_and_free(void) {
     FAILS(contactkit_book_open_in_memory("{\"default_regoin\": \"BR\"}", &book), CONTACTKIT_STATUS_INVALID_JSON,
           "\"argument\":\"options_json\"");
     CHECK(book == NULL);
+    FAILS(contactkit_book_open_in_memory("{\"default_region\": \"XX\"}", &book), CONTACTKIT_STATUS_INVALID_JSON,
+          "\"argument\":\"options_json\"");
+    FAILS(contactkit_book_open_in_memory(BAD_UTF8, &book), CONTACTKIT_STATUS_INVALID_UTF8,
+          "\"argument\":\"options_json\"");
     FAILS(contactkit_book_open_in_memory(NULL, NULL), CONTACTKIT_STATUS_NULL_ARGUMENT, "\"argument\":\"out\"");
     /* A directory is no book file. */
     FAILS(contactkit_book_open(tmpdir, NULL, &book), CONTACTKIT_STATUS_STORAGE, "\"kind\":\"storage\"");

@@ -67,7 +67,7 @@ unsafe fn options_arg(options_json: *const c_char) -> Result<BookOptions, FfiErr
 ///
 /// Ownership: on success the caller owns `*out` and frees it with `contactkit_book_free`; on
 /// failure `*out` is NULL. The strings are only read during the call.
-/// Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID (a bad region), STORAGE,
+/// Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON (also for an unknown region), STORAGE,
 /// SCHEMA_TOO_NEW (the file is left untouched).
 /// Threads: any thread; the handle may then be shared by all threads.
 ///
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn contactkit_book_open(
 /// `contactkit_book_open`.
 ///
 /// Ownership: as for `contactkit_book_open`. Errors: NULL_ARGUMENT, INVALID_UTF8,
-/// INVALID_JSON, INVALID, STORAGE. Threads: as for `contactkit_book_open`.
+/// INVALID_JSON, STORAGE. Threads: as for `contactkit_book_open`.
 ///
 /// # Safety
 /// `options_json` is NULL or a NUL-terminated string; `out` is NULL or writable.

@@ -92,7 +92,7 @@ unsafe fn import_options_arg(options_json: *const c_char) -> Result<ImportOption
 /// Reads the file at `path` and reports what importing it would do, writing nothing.
 /// `options_json` is NULL (detect format, encoding and delimiter; suggest the mapping; skip
 /// duplicates) or ImportOptions (`{"format": "csv", "encoding": "windows-1252",
-/// "delimiter": ";", "mapping": {"E-mail": "email"}, "on_duplicate": "update"}`). The report
+/// "delimiter": ";", "mapping": {"E-mail": {"field": "email"}}, "on_duplicate": "update"}`). The report
 /// is an ImportReport (`{"rows_read": 2, "created": 1, "invalid": 1, "issues": [...], ...}`).
 ///
 /// Ownership: `*out_report_json` is the caller's, freed with `contactkit_string_free`; NULL
