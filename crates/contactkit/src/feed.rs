@@ -238,13 +238,14 @@ pub(crate) fn events_between(
     if before.name != after.name {
         fields.insert("name".into(), change(json!(before.name), json!(after.name)));
     }
-    let (old_emails, old_phones) = points_json(before);
-    let (new_emails, new_phones) = points_json(after);
-    if old_emails != new_emails {
-        fields.insert("emails".into(), change(old_emails, new_emails));
+    // Compared as values first: most edits touch neither, and JSON is only built for a diff.
+    if before.emails != after.emails {
+        let (old, new) = (points_json(before).0, points_json(after).0);
+        fields.insert("emails".into(), change(old, new));
     }
-    if old_phones != new_phones {
-        fields.insert("phones".into(), change(old_phones, new_phones));
+    if before.phones != after.phones {
+        let (old, new) = (points_json(before).1, points_json(after).1);
+        fields.insert("phones".into(), change(old, new));
     }
     if before.source != after.source {
         fields.insert("source".into(), change(json!(before.source), json!(after.source)));

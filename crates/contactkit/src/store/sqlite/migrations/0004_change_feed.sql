@@ -12,7 +12,6 @@ CREATE TABLE events (
     changes    TEXT NOT NULL                      -- JSON object
 );
 CREATE INDEX events_by_contact ON events(contact_id, seq);
-CREATE INDEX events_by_time ON events(at, seq);
 
 CREATE TABLE feed_consumers (
     name TEXT PRIMARY KEY,
