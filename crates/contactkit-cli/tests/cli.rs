@@ -575,12 +575,18 @@ fn the_readme_main_job_imports_the_sample_and_lists_it() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/contacts.csv");
     let report = ok(&b.db, &["import", sample]);
     assert!(report.contains("rows read 6, created 6"), "{report}");
-    assert!(report.contains("line 7") && report.contains("not-an-email"), "the bad email is reported: {report}");
+    assert!(
+        report.contains("line 7") && report.contains("not-an-email"),
+        "the bad email is reported: {report}"
+    );
     let table = ok(&b.db, &["list"]);
     assert!(table.contains("6 contacts"), "{table}");
     let marta = json(&b.db, &["list", "--search", "nowak", "--json"]);
     let c = &marta["contacts"][0];
-    assert_eq!((c["phone"].as_str(), c["phone_label"].as_str()), (Some("+48601234567"), Some("work")));
+    assert_eq!(
+        (c["phone"].as_str(), c["phone_label"].as_str()),
+        (Some("+48601234567"), Some("work"))
+    );
     assert_eq!(c["additional_phones"][0]["value"], "+48512345678");
     assert_eq!(c["tags"], serde_json::json!(["Buyer"]));
 }
