@@ -742,6 +742,47 @@ fn tag_led_counts_and_pages_follow_every_change() {
     check(&book);
 }
 
+#[test]
+fn common_terms_in_other_orders_walk_the_sort_index_and_rare_ones_collect() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let book = Book::open(&path, Default::default()).unwrap();
+    let a = me();
+    // More matches than the selectivity estimate's cap (2,000), so "comm" takes the walk.
+    for n in 0..2100u32 {
+        let mut new = NewContact::new(format!("Common {}", n % 97)).created_at(t(n % 31));
+        if n % 3 == 0 {
+            new = new.last_activity_at(t(n % 11));
+        }
+        if n % 10 == 0 {
+            new = new.tag("x");
+        }
+        book.create(&a, new).unwrap();
+    }
+    book.create(&a, NewContact::new("Rare Person").created_at(t(3)))
+        .unwrap();
+    let all: Vec<Contact> = book.iter(&Query::new().limit(1000)).map(Result::unwrap).collect();
+    let store = contactkit::SqliteStore::open(&path, contactkit::SqliteStore::DEFAULT_BUSY_TIMEOUT).unwrap();
+    for sort in [Sort::CreatedDesc, Sort::LastActivityAsc, Sort::CreatedAsc] {
+        let q = Query::new().search("comm").tags_any(["x"]).sort(sort).limit(40);
+        let got: Vec<ContactId> = all_pages(&book, &q).iter().map(|c| c.id).collect();
+        assert_eq!(got, naive(&all, &q), "{sort:?}");
+        let (_, plan) = store.explain(&q).unwrap();
+        assert!(
+            plan.iter().any(|s| s.starts_with("SCAN c USING INDEX")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
+        let q = Query::new().search("rare").sort(sort);
+        assert_eq!(names(&book.query(&q).unwrap().contacts), ["Rare Person"]);
+        let (_, plan) = store.explain(&q).unwrap();
+        assert!(
+            plan.iter().any(|s| s.contains("TEMP B-TREE")),
+            "rare terms collect and sort: {plan:?}"
+        );
+    }
+}
+
 // ---------- The property test: the engine agrees with a naive filter and sort. ----------
 
 fn tag_key(t: &str) -> String {

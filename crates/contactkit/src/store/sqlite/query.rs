@@ -254,6 +254,11 @@ fn source_of(term: &SearchTerm) -> Source {
         // character cannot match there, so it needs no column filter (which would cost a walk
         // over the other columns' postings).
         let phone_proof = term.text.chars().any(|c| !(c.is_ascii_digit() || c == ' '));
+        if term.digits.as_deref() == Some(term.text.as_str()) {
+            // Bare digits: "name or email contains t, or a phone contains t" is `t` in any
+            // column, and needs no column filter (which walks every column's postings).
+            return Source::Fts(fts_phrase(&term.text));
+        }
         let mut expr = if phone_proof {
             fts_phrase(&term.text)
         } else {
