@@ -291,6 +291,27 @@ static void test_tags_emails_phones(void) {
           "\"argument\":\"phone\"");
     CHECK(json == NULL);
 
+    /* Removing a point: the next one becomes primary. */
+    OK(contactkit_contact_remove_phone(book, AGENT, id, "(415) 555-2671", &json));
+    CONTAINS(json, "\"phones\":[{\"e164\":\"+447400123456\"");
+    contactkit_string_free(json);
+    FAILS(contactkit_contact_remove_phone(book, AGENT, id, "+14155552671", &json), CONTACTKIT_STATUS_INVALID,
+          "\"field\":\"phone\"");
+    FAILS(contactkit_contact_remove_phone(book, AGENT, 999, "+14155552671", &json), CONTACTKIT_STATUS_NOT_FOUND,
+          "\"id\":999");
+    FAILS(contactkit_contact_remove_phone(book, AGENT, id, NULL, &json), CONTACTKIT_STATUS_NULL_ARGUMENT,
+          "\"argument\":\"phone\"");
+    OK(contactkit_contact_remove_email(book, AGENT, id, "ANA@work.example", &json));
+    CONTAINS(json, "\"emails\":[]");
+    contactkit_string_free(json);
+    FAILS(contactkit_contact_remove_email(book, AGENT, id, "ana@work.example", &json), CONTACTKIT_STATUS_INVALID,
+          "\"reason\":\"the contact has no such value\"");
+    FAILS(contactkit_contact_remove_email(book, AGENT, id, BAD_UTF8, &json), CONTACTKIT_STATUS_INVALID_UTF8,
+          "\"argument\":\"email\"");
+    FAILS(contactkit_contact_remove_email(book, AGENT, 0, "a@b.example", &json), CONTACTKIT_STATUS_INVALID_ARGUMENT,
+          "\"argument\":\"id\"");
+    CHECK(json == NULL);
+
     /* The book's tags. */
     OK(contactkit_tags_list(book, &json));
     CONTAINS(json, "{\"name\":\"Holiday\",\"contacts\":1}");

@@ -142,5 +142,11 @@ const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_V
 /// Ownership: static; do not free. Errors: none. Threads: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn contactkit_version() -> *const c_char {
-    VERSION.as_ptr()
+    crate::error::fence_value(c"unknown".as_ptr(), || VERSION.as_ptr())
 }
+
+// The handle is shared between threads, so the book must be `Send + Sync`.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<Book>();
+};

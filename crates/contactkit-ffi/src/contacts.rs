@@ -259,3 +259,66 @@ pub unsafe extern "C" fn contactkit_contact_add_phone(
         put_json(out, &book.add_phone(&actor, id_arg(id, "id")?, point)?)
     })
 }
+
+/// Removes `email` (primary or additional, in any case) from contact `id`; the next email
+/// becomes primary.
+///
+/// Ownership: `*out_contact_json` (the updated Contact) is the caller's, freed with
+/// `contactkit_string_free`; NULL on failure.
+/// Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID_ARGUMENT, INVALID (not an
+/// email, or the contact has no such email), NOT_FOUND (no such contact), STORAGE.
+/// Threads: any thread.
+///
+/// # Safety
+/// As for `contactkit_contact_create`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn contactkit_contact_remove_email(
+    book: *const contactkit_book,
+    actor_json: *const c_char,
+    id: i64,
+    email: *const c_char,
+    out_contact_json: *mut *mut c_char,
+) -> contactkit_status {
+    fence(|| {
+        // SAFETY: every pointer is NULL or valid (the caller's contract).
+        let (out, book, actor, email) = unsafe {
+            (
+                out_ptr(out_contact_json, "out_contact_json")?,
+                book_arg(book)?,
+                actor_arg(actor_json)?,
+                str_arg(email, "email")?,
+            )
+        };
+        put_json(out, &book.remove_email(&actor, id_arg(id, "id")?, email)?)
+    })
+}
+
+/// Removes `phone` (primary or additional, in any notation) from contact `id`; the next
+/// phone becomes primary.
+///
+/// Ownership, errors and threads: as for `contactkit_contact_remove_email` (INVALID: not a
+/// phone number, or the contact has no such phone).
+///
+/// # Safety
+/// As for `contactkit_contact_create`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn contactkit_contact_remove_phone(
+    book: *const contactkit_book,
+    actor_json: *const c_char,
+    id: i64,
+    phone: *const c_char,
+    out_contact_json: *mut *mut c_char,
+) -> contactkit_status {
+    fence(|| {
+        // SAFETY: every pointer is NULL or valid (the caller's contract).
+        let (out, book, actor, phone) = unsafe {
+            (
+                out_ptr(out_contact_json, "out_contact_json")?,
+                book_arg(book)?,
+                actor_arg(actor_json)?,
+                str_arg(phone, "phone")?,
+            )
+        };
+        put_json(out, &book.remove_phone(&actor, id_arg(id, "id")?, phone)?)
+    })
+}

@@ -206,6 +206,19 @@ pub(crate) fn fence_void(body: impl FnOnce()) {
     });
 }
 
+/// [`fence`] for the few functions that cannot fail and return a value directly (the
+/// version, status names, last-error accessors): a panic returns `fallback` instead. These
+/// do not record a panic as the last error, since reading the last error must not change it.
+pub(crate) fn fence_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => {
+            std::mem::forget(payload);
+            fallback
+        }
+    }
+}
+
 /// Reads a field of this thread's last error, or `none` when there is none.
 fn read_last_error<T>(read: impl Fn(&LastError) -> T, none: T) -> T {
     LAST_ERROR
@@ -225,7 +238,9 @@ fn read_last_error<T>(read: impl Fn(&LastError) -> T, none: T) -> T {
 /// own last error.
 #[unsafe(no_mangle)]
 pub extern "C" fn contactkit_last_error_code() -> contactkit_status {
-    read_last_error(|last| last.status, contactkit_status::Ok)
+    fence_value(contactkit_status::Internal, || {
+        read_last_error(|last| last.status, contactkit_status::Ok)
+    })
 }
 
 /// The message of the last failed call on this thread: a sentence a user can act on
@@ -236,7 +251,9 @@ pub extern "C" fn contactkit_last_error_code() -> contactkit_status {
 /// Errors: none. Threads: each thread has its own last error.
 #[unsafe(no_mangle)]
 pub extern "C" fn contactkit_last_error_message() -> *const c_char {
-    read_last_error(|last| last.message.as_ptr(), c"".as_ptr())
+    fence_value(c"".as_ptr(), || {
+        read_last_error(|last| last.message.as_ptr(), c"".as_ptr())
+    })
 }
 
 /// The details of the last failed call on this thread as a JSON object, or `"{}"` if no call
@@ -249,7 +266,9 @@ pub extern "C" fn contactkit_last_error_message() -> *const c_char {
 /// Errors: none. Threads: each thread has its own last error.
 #[unsafe(no_mangle)]
 pub extern "C" fn contactkit_last_error_details() -> *const c_char {
-    read_last_error(|last| last.details.as_ptr(), c"{}".as_ptr())
+    fence_value(c"{}".as_ptr(), || {
+        read_last_error(|last| last.details.as_ptr(), c"{}".as_ptr())
+    })
 }
 
 #[cfg(test)]

@@ -119,10 +119,12 @@ impl contactkit_status {
 /// fail and does not touch the last error). Threads: safe from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn contactkit_status_name(status: u32) -> *const c_char {
-    match contactkit_status::from_code(status) {
-        Some(status) => status.name().as_ptr(),
-        None => c"UNKNOWN".as_ptr(),
-    }
+    crate::error::fence_value(c"UNKNOWN".as_ptr(), || {
+        match contactkit_status::from_code(status) {
+            Some(status) => status.name().as_ptr(),
+            None => c"UNKNOWN".as_ptr(),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -126,8 +126,9 @@ pub unsafe extern "C" fn contactkit_import_preview(
 /// Imports the file at `path` in one transaction: every row is written, or on any error none
 /// is. `options_json` as for `contactkit_import_preview`. `errors_path` is NULL or a file to
 /// (re)write with a CSV of the rejected and skipped rows and the reason in an `import_error`
-/// column. `progress` (NULL for none) is called with `user_data` after every row; non-zero
-/// cancels. The report is an ImportReport with `"committed": true`.
+/// column (on failure it may be partial). `progress` (NULL for none) is called with
+/// `user_data` after every row; non-zero cancels. The report is an ImportReport with
+/// `"committed": true`.
 ///
 /// Ownership: `*out_report_json` is the caller's, freed with `contactkit_string_free`; NULL
 /// on failure. contactkit does not keep `user_data`.
