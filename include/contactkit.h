@@ -214,7 +214,7 @@ extern "C" {
  * Ownership: takes back a string from any contactkit out-parameter of type `char **`; the
  * pointer is invalid afterwards. Never pass a string contactkit did not allocate, nor a
  * borrowed one (`contactkit_last_error_message`, `contactkit_version`).
- * Threads: any thread may free a string, once.
+ * Errors: none (a free cannot fail). Threads: any thread may free a string, once.
  *
  * # Safety
  * `text` is NULL or a string returned by contactkit and not freed yet.
@@ -256,8 +256,8 @@ contactkit_status contactkit_book_open_in_memory(const char *options_json,
  * Closes a book handle. NULL is ignored. Cursors made from the book stay usable: the book
  * closes when the last of them is freed too.
  *
- * Ownership: takes back the handle; it is invalid afterwards. Threads: call it once, when
- * no other thread is using the handle.
+ * Ownership: takes back the handle; it is invalid afterwards. Errors: none (a free cannot
+ * fail). Threads: call it once, when no other thread is using the handle.
  *
  * # Safety
  * `book` is NULL or a handle from `contactkit_book_open*` that was not freed yet.
@@ -379,6 +379,7 @@ contactkit_status contactkit_contact_update(const contactkit_book *book,
  * Deletes contact `id` and everything hanging off it, for good (the change feed keeps a
  * tombstone with the id only).
  *
+ * Ownership: nothing is allocated; the arguments are only read.
  * Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID_ARGUMENT, PERMISSION_DENIED
  * (only owners, admins and the system may delete; nothing changes), NOT_FOUND, STORAGE.
  * Threads: any thread.
@@ -500,6 +501,7 @@ contactkit_status contactkit_contact_remove_phone(const contactkit_book *book,
  * The status of the last failed call on this thread, or `CONTACTKIT_STATUS_OK` if no call
  * has failed on it yet. Successful calls do not reset it.
  *
+ * Ownership: a plain value; nothing to free.
  * Errors: none (cannot fail, does not change the last error). Threads: each thread has its
  * own last error.
  */
@@ -594,6 +596,7 @@ contactkit_status contactkit_consumer_cursor(const contactkit_book *book,
  * Records that feed consumer `name` has handled every event up to `seq`; a restarted
  * consumer resumes from `contactkit_consumer_cursor`. A cursor never moves backwards.
  *
+ * Ownership: nothing is allocated; the arguments are only read.
  * Errors: NULL_ARGUMENT, INVALID_UTF8, STORAGE. Threads: any thread.
  *
  * # Safety
@@ -714,6 +717,7 @@ contactkit_status contactkit_merge(const contactkit_book *book,
  * Copies the book, consistent as of one moment, to a new file at `path` while it stays in
  * use (writers are not blocked). The copy is a book of its own.
  *
+ * Ownership: nothing is allocated; the arguments are only read.
  * Errors: NULL_ARGUMENT, INVALID_UTF8, STORAGE (the file exists already or cannot be
  * written). Threads: any thread.
  *
@@ -793,8 +797,8 @@ contactkit_status contactkit_cursor_next(contactkit_cursor *cursor,
 /**
  * Frees a cursor. NULL is ignored.
  *
- * Ownership: takes back the cursor; it is invalid afterwards. Threads: any thread, once,
- * when no other thread uses the cursor.
+ * Ownership: takes back the cursor; it is invalid afterwards. Errors: none (a free cannot
+ * fail). Threads: any thread, once, when no other thread uses the cursor.
  *
  * # Safety
  * `cursor` is NULL or a cursor from `contactkit_cursor_new` that was not freed yet.
@@ -842,6 +846,7 @@ contactkit_status contactkit_tags_find(const contactkit_book *book,
 /**
  * Renames tag `from` to `to` on every contact (a change of case or spacing is a rename too).
  *
+ * Ownership: nothing is allocated; the arguments are only read.
  * Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID (a bad name, or `to` is
  * another existing tag: merge them instead), NOT_FOUND (no tag `from`), PERMISSION_DENIED,
  * STORAGE. Threads: any thread.

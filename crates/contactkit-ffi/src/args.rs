@@ -138,7 +138,7 @@ pub(crate) fn put_json<T: Serialize>(out: &mut *mut c_char, value: &T) -> Result
 /// Ownership: takes back a string from any contactkit out-parameter of type `char **`; the
 /// pointer is invalid afterwards. Never pass a string contactkit did not allocate, nor a
 /// borrowed one (`contactkit_last_error_message`, `contactkit_version`).
-/// Threads: any thread may free a string, once.
+/// Errors: none (a free cannot fail). Threads: any thread may free a string, once.
 ///
 /// # Safety
 /// `text` is NULL or a string returned by contactkit and not freed yet.

@@ -117,8 +117,8 @@ pub unsafe extern "C" fn contactkit_book_open_in_memory(
 /// Closes a book handle. NULL is ignored. Cursors made from the book stay usable: the book
 /// closes when the last of them is freed too.
 ///
-/// Ownership: takes back the handle; it is invalid afterwards. Threads: call it once, when
-/// no other thread is using the handle.
+/// Ownership: takes back the handle; it is invalid afterwards. Errors: none (a free cannot
+/// fail). Threads: call it once, when no other thread is using the handle.
 ///
 /// # Safety
 /// `book` is NULL or a handle from `contactkit_book_open*` that was not freed yet.

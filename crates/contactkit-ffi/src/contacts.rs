@@ -104,6 +104,7 @@ pub unsafe extern "C" fn contactkit_contact_update(
 /// Deletes contact `id` and everything hanging off it, for good (the change feed keeps a
 /// tombstone with the id only).
 ///
+/// Ownership: nothing is allocated; the arguments are only read.
 /// Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID_ARGUMENT, PERMISSION_DENIED
 /// (only owners, admins and the system may delete; nothing changes), NOT_FOUND, STORAGE.
 /// Threads: any thread.

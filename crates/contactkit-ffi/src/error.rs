@@ -234,6 +234,7 @@ fn read_last_error<T>(read: impl Fn(&LastError) -> T, none: T) -> T {
 /// The status of the last failed call on this thread, or `CONTACTKIT_STATUS_OK` if no call
 /// has failed on it yet. Successful calls do not reset it.
 ///
+/// Ownership: a plain value; nothing to free.
 /// Errors: none (cannot fail, does not change the last error). Threads: each thread has its
 /// own last error.
 #[unsafe(no_mangle)]

@@ -119,6 +119,7 @@ pub unsafe extern "C" fn contactkit_consumer_cursor(
 /// Records that feed consumer `name` has handled every event up to `seq`; a restarted
 /// consumer resumes from `contactkit_consumer_cursor`. A cursor never moves backwards.
 ///
+/// Ownership: nothing is allocated; the arguments are only read.
 /// Errors: NULL_ARGUMENT, INVALID_UTF8, STORAGE. Threads: any thread.
 ///
 /// # Safety

@@ -102,6 +102,7 @@ pub unsafe extern "C" fn contactkit_merge(
 /// Copies the book, consistent as of one moment, to a new file at `path` while it stays in
 /// use (writers are not blocked). The copy is a book of its own.
 ///
+/// Ownership: nothing is allocated; the arguments are only read.
 /// Errors: NULL_ARGUMENT, INVALID_UTF8, STORAGE (the file exists already or cannot be
 /// written). Threads: any thread.
 ///

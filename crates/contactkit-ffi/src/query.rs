@@ -172,8 +172,8 @@ pub unsafe extern "C" fn contactkit_cursor_next(
 
 /// Frees a cursor. NULL is ignored.
 ///
-/// Ownership: takes back the cursor; it is invalid afterwards. Threads: any thread, once,
-/// when no other thread uses the cursor.
+/// Ownership: takes back the cursor; it is invalid afterwards. Errors: none (a free cannot
+/// fail). Threads: any thread, once, when no other thread uses the cursor.
 ///
 /// # Safety
 /// `cursor` is NULL or a cursor from `contactkit_cursor_new` that was not freed yet.

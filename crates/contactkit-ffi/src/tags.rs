@@ -58,6 +58,7 @@ pub unsafe extern "C" fn contactkit_tags_find(
 
 /// Renames tag `from` to `to` on every contact (a change of case or spacing is a rename too).
 ///
+/// Ownership: nothing is allocated; the arguments are only read.
 /// Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID (a bad name, or `to` is
 /// another existing tag: merge them instead), NOT_FOUND (no tag `from`), PERMISSION_DENIED,
 /// STORAGE. Threads: any thread.
