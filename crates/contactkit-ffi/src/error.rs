@@ -182,6 +182,13 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Drops a panic payload; a payload whose own drop panics is leaked instead of unwinding.
+fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(again);
+    }
+}
+
 /// Runs an exported function's body: an error becomes its status (and the last error), and a
 /// panic becomes `CONTACTKIT_STATUS_PANIC` instead of unwinding into C.
 pub(crate) fn fence(body: impl FnOnce() -> Result<(), FfiError>) -> contactkit_status {
@@ -190,8 +197,7 @@ pub(crate) fn fence(body: impl FnOnce() -> Result<(), FfiError>) -> contactkit_s
         Ok(Err(err)) => set_last_error(err),
         Err(payload) => {
             let text = panic_text(payload.as_ref());
-            // Dropping a payload can itself panic; forget it rather than risk unwinding.
-            std::mem::forget(payload);
+            drop_payload(payload);
             set_last_error(FfiError::Panic(text))
         }
     }
@@ -213,7 +219,7 @@ pub(crate) fn fence_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(value) => value,
         Err(payload) => {
-            std::mem::forget(payload);
+            drop_payload(payload);
             fallback
         }
     }
@@ -293,6 +299,12 @@ mod tests {
             "{}",
             last_message()
         );
+    }
+
+    #[test]
+    fn a_panic_in_a_value_returning_export_gives_its_fallback() {
+        assert_eq!(fence_value(7, || panic!("no value")), 7);
+        assert_eq!(fence_value(7, || 8), 8);
     }
 
     #[test]
