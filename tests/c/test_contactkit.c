@@ -141,6 +141,21 @@ static void test_open_and_free(void) {
     CHECK(count == 1);
     contactkit_book_free(book);
 
+    /* A book from a newer contactkit is refused and left untouched. SQLite keeps
+     * `PRAGMA user_version` (our schema version) big-endian at byte 60 of the file. */
+    FILE *f = fopen(path, "r+b");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        const unsigned char newer[4] = {0x00, 0x00, 0x27, 0x0f}; /* 9999 */
+        CHECK(fseek(f, 60, SEEK_SET) == 0 && fwrite(newer, 1, 4, f) == 4);
+        fclose(f);
+    }
+    long size = file_size(path);
+    book = (contactkit_book *)SENTINEL;
+    FAILS(contactkit_book_open(path, NULL, &book), CONTACTKIT_STATUS_SCHEMA_TOO_NEW, "\"found\":9999");
+    CHECK(book == NULL);
+    CHECK(file_size(path) == size);
+
     /* Every free function accepts NULL. */
     contactkit_book_free(NULL);
     contactkit_cursor_free(NULL);
