@@ -866,6 +866,25 @@ impl ContactBook {
         self.run(py, move |b| b.wait_for_changes(after, timeout))
     }
 
+    /// Removes feed events older than `events` (default 30 days) and tombstones older than
+    /// `tombstones` (default 400 days), as of `now` (default: now). Returns how many went.
+    #[pyo3(signature = (*, events=None, tombstones=None, now=None))]
+    fn compact_changes(
+        &self,
+        py: Python<'_>,
+        events: Option<Duration>,
+        tombstones: Option<Duration>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<u64> {
+        let default = contactkit::Retention::default();
+        let retention = contactkit::Retention {
+            events: events.unwrap_or(default.events),
+            tombstones: tombstones.unwrap_or(default.tombstones),
+        };
+        let now = utc_opt(now, "now")?.unwrap_or_else(chrono::Utc::now);
+        self.run(py, move |b| b.compact_changes(retention, now))
+    }
+
     /// The durable cursor of consumer `name` (0 for a new one).
     fn consumer_cursor(&self, py: Python<'_>, name: String) -> PyResult<u64> {
         self.run(py, move |b| b.consumer_cursor(&name))

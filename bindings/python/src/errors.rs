@@ -85,12 +85,6 @@ create_exception!(
 );
 create_exception!(
     contactkit,
-    OperationCancelledError,
-    ContactKitError,
-    "The operation was cancelled; nothing was written."
-);
-create_exception!(
-    contactkit,
     BookClosedError,
     ContactKitError,
     "The book was closed (`close()` or the end of its `with` block)."
@@ -182,7 +176,8 @@ pub fn to_py(err: Error) -> PyErr {
             other => match other.kind() {
                 ErrorKind::Storage => raise::<StorageError>(py, message, &[]),
                 ErrorKind::Io => raise::<StreamError>(py, message, &[]),
-                ErrorKind::Cancelled => raise::<OperationCancelledError>(py, message, &[]),
+                // Cancelled never reaches Python: a progress callback cancels by raising, and
+                // that exception is what the caller sees (see stream.rs).
                 _ => raise::<ContactKitError>(py, message, &[]),
             },
         }
@@ -225,10 +220,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ResyncRequiredError", py.get_type::<ResyncRequiredError>())?;
     m.add("StorageError", py.get_type::<StorageError>())?;
     m.add("StreamError", py.get_type::<StreamError>())?;
-    m.add(
-        "OperationCancelledError",
-        py.get_type::<OperationCancelledError>(),
-    )?;
     m.add("BookClosedError", py.get_type::<BookClosedError>())?;
     Ok(())
 }
