@@ -1460,3 +1460,30 @@ fn columns_named_nothing_known_are_kept_when_their_values_are_emails_or_phones()
         .unwrap();
     assert_eq!((report.rows_read, report.created), (2, 2));
 }
+
+#[test]
+fn a_large_import_rebuilds_the_search_index_once_and_every_row_is_found() {
+    let book = book();
+    book.create(&api(), NewContact::new("Zed Before").email("zed@x.com"))
+        .unwrap();
+    let csv: String = std::iter::once("name,email,phone\n".to_owned())
+        .chain((0..1500).map(|i| format!("Bulk Person{i:04},bulk{i}@x.com,+1 415 555 {i:04}\n")))
+        .collect();
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(report.created, 1500);
+    for term in ["person0007", "person1499", "bulk1200@x", "4155551300", "zed"] {
+        let page = book.query(&Query::new().search(term)).unwrap();
+        assert_eq!(page.contacts.len(), 1, "{term}");
+    }
+    let names: Vec<String> = book
+        .iter(&Query::new().sort(Sort::NameAsc).limit(500))
+        .map(|c| c.unwrap().name)
+        .collect();
+    assert_eq!(names.len(), 1501);
+    assert!(
+        names.windows(2).all(|w| w[0] <= w[1]),
+        "name order holds after the rebuild"
+    );
+}

@@ -124,7 +124,13 @@ pub(crate) struct Run<'a, 'p, 'w> {
     now: DateTime<Utc>,
     /// The contacts created or updated (commit), for the audit entry.
     touched: Vec<ContactId>,
+    /// Whether the store is bulk loading (past [`BULK_AFTER`] rows).
+    bulk: bool,
 }
+
+/// After this many rows a commit stops keeping the search index up to date row by row and
+/// rebuilds it once before committing: per-row upkeep costs more than a rebuild past here.
+const BULK_AFTER: u64 = 1000;
 
 fn seen_key(kind: PointKind, key: &str) -> String {
     format!("{}:{key}", kind.as_str())
@@ -291,6 +297,10 @@ impl Run<'_, '_, '_> {
         let Mode::Commit(w, actor) = &mut self.mode else {
             return Ok(());
         };
+        if !self.bulk && self.report.rows_read > BULK_AFTER {
+            w.set_bulk_load(true)?;
+            self.bulk = true;
+        }
         let record = ContactRecord {
             name_key: fold(&v.name),
             name: v.name,
@@ -315,6 +325,10 @@ impl Run<'_, '_, '_> {
         let Mode::Commit(w, actor) = &mut self.mode else {
             return Ok(());
         };
+        if !self.bulk && self.report.rows_read > BULK_AFTER {
+            w.set_bulk_load(true)?;
+            self.bulk = true;
+        }
         let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
         let mut record = record_of(&before);
         if v.name_given {
@@ -431,6 +445,7 @@ impl Book {
             errors: errors.map(ErrorReport::new),
             now: now(),
             touched: Vec::new(),
+            bulk: false,
         };
         match format {
             ImportFormat::Csv => sources::csv(decoded, options, &mut run)?,
@@ -441,6 +456,9 @@ impl Book {
             errors.writer.flush()?;
         }
         if let Mode::Commit(w, actor) = &mut run.mode {
+            if run.bulk {
+                w.set_bulk_load(false)?;
+            }
             let r = &run.report;
             let details = serde_json::json!({
                 "format": r.format,
@@ -506,7 +524,9 @@ impl Book {
     /// Imports `input` in one transaction: every row is written or, on any error (or a kill
     /// -9 of the process), none is. New contacts get the source `import` unless a column
     /// gives one. Every created or updated contact goes to the change feed and provenance as
-    /// a change by `actor`, and one audit entry records the import (ids and counts). `progress` is called after every row; `errors`, if given, receives a CSV of
+    /// a change by `actor`, and one audit entry records the import (ids and counts). Past
+    /// 1,000 rows the search index is no longer kept up row by row but rebuilt once, inside
+    /// the same transaction, before the commit. `progress` is called after every row; `errors`, if given, receives a CSV of
     /// the rejected and skipped rows with the reason in an `import_error` column (for CSV
     /// input, the original columns first, ready to fix and import again).
     ///

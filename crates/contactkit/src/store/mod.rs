@@ -182,6 +182,12 @@ pub trait Writer: Reader {
     /// Sets `updated_at` of these contacts.
     fn touch(&mut self, ids: &[ContactId], at: DateTime<Utc>) -> Result<()>;
 
+    // --- Added for import (codec): bulk loading. ---
+    /// Turns bulk loading on or off for the rest of this transaction. While it is on, writes
+    /// skip the per-row upkeep of derived indexes (search); turning it off rebuilds them from
+    /// the contacts inside the same transaction, so no reader ever sees them disagree.
+    fn set_bulk_load(&mut self, on: bool) -> Result<()>;
+
     // --- The change feed, provenance and idempotency keys. ---
     /// Appends an event and returns its sequence number.
     fn append_event(&mut self, event: &EventDraft) -> Result<u64>;
