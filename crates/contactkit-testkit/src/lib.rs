@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod chatwoot;
 mod words;
 
 use std::collections::HashSet;

@@ -752,6 +752,7 @@ pub(crate) fn erase_in(w: &mut dyn Writer, actor: &Actor, id: ContactId) -> Resu
     }
     w.scrub_events(id)?;
     w.forget_results_of(id)?;
+    w.scrub_sync_link(id)?;
     w.append_event(&tombstone(actor, now(), id))?;
     Ok(())
 }

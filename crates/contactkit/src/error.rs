@@ -159,6 +159,9 @@ pub enum Error {
         /// The oldest sequence number the feed still guarantees.
         oldest: u64,
     },
+    /// The Chatwoot sync failed in a way retrying did not fix; it can be run again.
+    #[error("sync: {0}")]
+    Sync(#[from] crate::sync::RemoteError),
     /// The storage backend failed.
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
@@ -224,6 +227,8 @@ pub enum ErrorKind {
     PermissionDenied,
     /// See [`Error::ResyncRequired`].
     ResyncRequired,
+    /// See [`Error::Sync`].
+    Sync,
     /// See [`Error::Storage`].
     Storage,
     /// See [`Error::Import`].
@@ -253,6 +258,7 @@ impl Error {
             Error::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
             Error::ResyncRequired { .. } => ErrorKind::ResyncRequired,
+            Error::Sync(_) => ErrorKind::Sync,
             Error::Storage(_) => ErrorKind::Storage,
             Error::Import { .. } => ErrorKind::Import,
             Error::Io(_) => ErrorKind::Io,

@@ -48,6 +48,7 @@ mod policy;
 mod provenance;
 mod query;
 pub mod store;
+pub mod sync;
 mod tag;
 mod verification;
 
@@ -82,5 +83,9 @@ pub use query::{
     AttributeFilter, AttributeOp, DEFAULT_LIMIT, Filter, Iter, MAX_LIMIT, Page, Query, Sort, TimeRange,
 };
 pub use store::SqliteStore;
+pub use sync::{
+    Conflict, ConflictRecord, IDENTIFIER_PREFIX, Parked, Phase, Remote, RemoteContact, RemoteDraft,
+    RemoteError, RemotePage, Side, Snapshot, SyncLink, SyncProgress, SyncReport, label_for_tag,
+};
 pub use tag::{MAX_TAG_CHARS, TagCount, TagName};
 pub use verification::VerificationRecord;

@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::feed::{ChangeFilter, Event, EventDraft};
 use crate::provenance::{FieldSource, Provenance};
 use crate::query::{Page, Query};
+use crate::sync::{ConflictRecord, Parked, Side, SyncLink};
 use crate::tag::{TagCount, TagName};
 use crate::verification::VerificationRecord;
 
@@ -150,6 +151,20 @@ pub trait Reader {
     ) -> Result<Vec<AuditEntry>>;
     /// Every identity on `channel`: (contact, external id), in contact order.
     fn channel_identity_list(&mut self, channel: Channel) -> Result<Vec<(ContactId, String)>>;
+
+    // --- The Chatwoot sync's state (sync.rs). ---
+    /// The link of a local contact.
+    fn sync_link(&mut self, id: ContactId) -> Result<Option<SyncLink>>;
+    /// The link of a Chatwoot contact.
+    fn sync_link_by_remote(&mut self, remote_id: i64) -> Result<Option<SyncLink>>;
+    /// Every link, in contact order.
+    fn sync_links(&mut self) -> Result<Vec<SyncLink>>;
+    /// Whether (and on which side) the Chatwoot contact was deleted.
+    fn sync_tombstone(&mut self, remote_id: i64) -> Result<Option<Side>>;
+    /// The most recent conflicts, newest first.
+    fn sync_conflicts(&mut self, limit: u32) -> Result<Vec<ConflictRecord>>;
+    /// Contacts Chatwoot refused, with its reason.
+    fn sync_parked(&mut self) -> Result<Vec<Parked>>;
 }
 
 /// Writes inside one transaction; everything a closure given to [`Store::write`] does commits
@@ -269,6 +284,27 @@ pub trait Writer: Reader {
     /// Moves conversations (uniting two on the same channel), channel identities and
     /// verification history from one contact to another (a merge).
     fn move_history(&mut self, from: ContactId, to: ContactId) -> Result<()>;
+
+    // --- The Chatwoot sync's state. ---
+    /// Stores (or replaces) a link.
+    fn save_sync_link(&mut self, link: &SyncLink) -> Result<()>;
+    /// Removes a link.
+    fn delete_sync_link(&mut self, id: ContactId) -> Result<()>;
+    /// Empties the base of a deleted contact's link (its remote delete is still to be pushed)
+    /// and forgets its conflicts and refusals (erase).
+    fn scrub_sync_link(&mut self, id: ContactId) -> Result<()>;
+    /// Records that a Chatwoot contact was deleted on `side`.
+    fn add_sync_tombstone(
+        &mut self,
+        remote_id: i64,
+        id: ContactId,
+        side: Side,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Records a resolved conflict.
+    fn add_sync_conflict(&mut self, record: &ConflictRecord) -> Result<()>;
+    /// Parks a contact with Chatwoot's reason (`None` unparks it).
+    fn park_sync(&mut self, id: ContactId, reason: Option<&str>, at: DateTime<Utc>) -> Result<()>;
 }
 
 /// A storage backend. Implementations are shared between threads.

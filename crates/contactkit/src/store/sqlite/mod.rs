@@ -7,6 +7,7 @@ mod migrate;
 mod query;
 mod search;
 mod sql;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};

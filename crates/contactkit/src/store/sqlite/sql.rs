@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{feed, lifecycle};
+use super::{feed, lifecycle, sync};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEntry};
 use crate::contact::{Attributes, Contact, ContactId, EmailPoint, PhonePoint, Verification};
@@ -16,6 +16,7 @@ use crate::feed::{ChangeFilter, Event, EventDraft};
 use crate::phone::Phone;
 use crate::provenance::{FieldSource, Provenance};
 use crate::store::{ContactRecord, PointKind, PointRecord, Reader, Writer};
+use crate::sync::{ConflictRecord, Parked, Side, SyncLink};
 use crate::tag::{TagCount, TagName};
 use crate::verification::VerificationRecord;
 
@@ -303,6 +304,31 @@ impl Reader for Sql<'_> {
 
     fn channel_identity_list(&mut self, channel: Channel) -> Result<Vec<(ContactId, String)>> {
         lifecycle::identity_list(self.conn, channel)
+    }
+
+    // --- The Chatwoot sync's state: SQL in sync.rs. ---
+    fn sync_link(&mut self, id: ContactId) -> Result<Option<SyncLink>> {
+        sync::link(self.conn, id)
+    }
+
+    fn sync_link_by_remote(&mut self, remote_id: i64) -> Result<Option<SyncLink>> {
+        sync::link_by_remote(self.conn, remote_id)
+    }
+
+    fn sync_links(&mut self) -> Result<Vec<SyncLink>> {
+        sync::links(self.conn)
+    }
+
+    fn sync_tombstone(&mut self, remote_id: i64) -> Result<Option<Side>> {
+        sync::tombstone(self.conn, remote_id)
+    }
+
+    fn sync_conflicts(&mut self, limit: u32) -> Result<Vec<ConflictRecord>> {
+        sync::conflicts(self.conn, limit)
+    }
+
+    fn sync_parked(&mut self) -> Result<Vec<Parked>> {
+        sync::parked(self.conn)
     }
 }
 
@@ -619,5 +645,36 @@ impl Writer for Sql<'_> {
 
     fn move_history(&mut self, from: ContactId, to: ContactId) -> Result<()> {
         lifecycle::move_history(self.conn, from, to)
+    }
+
+    // --- The Chatwoot sync's state: SQL in sync.rs. ---
+    fn save_sync_link(&mut self, link: &SyncLink) -> Result<()> {
+        sync::save_link(self.conn, link)
+    }
+
+    fn delete_sync_link(&mut self, id: ContactId) -> Result<()> {
+        sync::delete_link(self.conn, id)
+    }
+
+    fn scrub_sync_link(&mut self, id: ContactId) -> Result<()> {
+        sync::scrub_link(self.conn, id)
+    }
+
+    fn add_sync_tombstone(
+        &mut self,
+        remote_id: i64,
+        id: ContactId,
+        side: Side,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sync::add_tombstone(self.conn, remote_id, id, side, at)
+    }
+
+    fn add_sync_conflict(&mut self, record: &ConflictRecord) -> Result<()> {
+        sync::add_conflict(self.conn, record)
+    }
+
+    fn park_sync(&mut self, id: ContactId, reason: Option<&str>, at: DateTime<Utc>) -> Result<()> {
+        sync::park(self.conn, id, reason, at)
     }
 }

@@ -1,0 +1,570 @@
+//! The sync engine: one pass of "sync now" over a [`Remote`].
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::ControlFlow;
+
+use chrono::Utc;
+
+use crate::actor::{Actor, Origin};
+use crate::book::{Book, now};
+use crate::contact::{AttributeValue, Contact, ContactId, ContactPatch, NewContact};
+use crate::error::{Error, Result};
+use crate::sync::merge::{ChangeTimes, merge};
+use crate::sync::remote::{Remote, RemoteContact, RemoteDraft, RemoteError};
+use crate::sync::snapshot::{IDENTIFIER_PREFIX, Snapshot, contact_of_identifier, label_for_tag};
+use crate::sync::{ConflictRecord, Parked, Phase, Side, SyncLink, SyncProgress, SyncReport};
+
+/// The name of the sync's change-feed consumer.
+const CONSUMER: &str = "sync:chatwoot";
+
+fn actor() -> Actor {
+    Actor::system("chatwoot", Origin::SyncChatwoot)
+}
+
+fn remote_err(err: RemoteError) -> Error {
+    Error::Sync(err)
+}
+
+/// A step of progress; a break cancels the sync (what was done stays done).
+fn step(
+    progress: &mut dyn FnMut(SyncProgress) -> ControlFlow<()>,
+    phase: Phase,
+    done: u64,
+    total: u64,
+) -> Result<()> {
+    match progress(SyncProgress { phase, done, total }) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(()) => Err(Error::Cancelled),
+    }
+}
+
+struct Pass<'a> {
+    book: &'a Book,
+    remote: &'a mut dyn Remote,
+    report: SyncReport,
+}
+
+impl Book {
+    /// Syncs the book with Chatwoot now: pushes local deletes, reads every Chatwoot contact,
+    /// merges linked and matching pairs both ways, creates what exists on one side only, and
+    /// deletes here what was deleted there. See [the sync model](crate::sync).
+    ///
+    /// `progress` is called at every step; a `Break` cancels the sync, and running it again
+    /// resumes it without duplicating anything.
+    ///
+    /// # Errors
+    /// [`Error::Sync`] when Chatwoot fails in a way retrying did not fix (401, a dropped
+    /// connection); [`Error::Cancelled`]. A contact Chatwoot refuses is not an error: it is
+    /// parked and listed in the report.
+    pub fn sync_now(
+        &self,
+        remote: &mut dyn Remote,
+        mut progress: impl FnMut(SyncProgress) -> ControlFlow<()>,
+    ) -> Result<SyncReport> {
+        let upto = self.last_change()?;
+        let mut pass = Pass {
+            book: self,
+            remote,
+            report: SyncReport::default(),
+        };
+        pass.push_deletes(&mut progress)?;
+        let scanned = pass.scan(&mut progress)?;
+        let mut seen = pass.merge_scanned(&scanned, &mut progress)?;
+        seen.extend(pass.push_new(&mut progress)?);
+        pass.reconcile(&seen, &mut progress)?;
+        self.acknowledge(CONSUMER, upto)?;
+        Ok(pass.report)
+    }
+
+    /// The most recent sync conflicts, newest first.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn sync_conflicts(&self, limit: u32) -> Result<Vec<ConflictRecord>> {
+        self.read_store(|r| r.sync_conflicts(limit))
+    }
+
+    /// The links between local and Chatwoot contacts.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn sync_links(&self) -> Result<Vec<SyncLink>> {
+        self.read_store(|r| r.sync_links())
+    }
+
+    /// Contacts Chatwoot refused, with its reason.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn sync_parked(&self) -> Result<Vec<Parked>> {
+        self.read_store(|r| r.sync_parked())
+    }
+}
+
+impl Pass<'_> {
+    /// Step 1: every link whose local contact is gone was deleted here: delete it there.
+    fn push_deletes(&mut self, progress: &mut dyn FnMut(SyncProgress) -> ControlFlow<()>) -> Result<()> {
+        let links = self.book.read_store(|r| r.sync_links())?;
+        let mut gone = Vec::new();
+        for link in links {
+            if self.book.read_store(|r| r.contact(link.contact_id))?.is_none() {
+                gone.push(link);
+            }
+        }
+        let total = gone.len() as u64;
+        for (i, link) in gone.into_iter().enumerate() {
+            step(progress, Phase::PushDeletes, i as u64, total)?;
+            match self.remote.delete(link.remote_id) {
+                Ok(()) => self.report.deleted_remote += 1,
+                Err(RemoteError::NotFound) => {}
+                Err(err) => return Err(remote_err(err)),
+            }
+            self.book.write_store(|w| {
+                w.add_sync_tombstone(link.remote_id, link.contact_id, Side::Local, now())?;
+                w.delete_sync_link(link.contact_id)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Step 2: every Chatwoot contact, 15 a page.
+    fn scan(
+        &mut self,
+        progress: &mut dyn FnMut(SyncProgress) -> ControlFlow<()>,
+    ) -> Result<Vec<RemoteContact>> {
+        let mut all = Vec::new();
+        let mut page = 1;
+        loop {
+            let got = self.remote.list(page).map_err(remote_err)?;
+            step(progress, Phase::Scan, all.len() as u64, got.total)?;
+            if got.contacts.is_empty() {
+                break;
+            }
+            all.extend(got.contacts);
+            page += 1;
+        }
+        let mut ids = HashSet::new();
+        all.retain(|c| ids.insert(c.id)); // offset paging over a changing set can repeat rows
+        Ok(all)
+    }
+
+    /// Step 3: merge each scanned contact with its local twin (linked, or matched by
+    /// identifier, email, phone), or create it here.
+    fn merge_scanned(
+        &mut self,
+        scanned: &[RemoteContact],
+        progress: &mut dyn FnMut(SyncProgress) -> ControlFlow<()>,
+    ) -> Result<HashSet<i64>> {
+        let total = scanned.len() as u64;
+        let mut seen = HashSet::new();
+        for (i, rc) in scanned.iter().enumerate() {
+            step(progress, Phase::Merge, i as u64, total)?;
+            seen.insert(rc.id);
+            if let Some(side) = self.book.read_store(|r| r.sync_tombstone(rc.id))? {
+                // Deleted here before: never brought back. If our delete did not reach it, repeat it.
+                if side == Side::Local {
+                    match self.remote.delete(rc.id) {
+                        Ok(()) => self.report.deleted_remote += 1,
+                        Err(RemoteError::NotFound) => {}
+                        Err(err) => return Err(remote_err(err)),
+                    }
+                }
+                continue;
+            }
+            let link = self.book.read_store(|r| r.sync_link_by_remote(rc.id))?;
+            let (local, base) = match link {
+                Some(link) => (
+                    self.book.read_store(|r| r.contact(link.contact_id))?,
+                    Some(link.base),
+                ),
+                None => match self.find_local(rc)? {
+                    Some(c) => {
+                        self.report.linked += 1;
+                        (Some(c), None)
+                    }
+                    None => (None, None),
+                },
+            };
+            match local {
+                Some(contact) => self.merge_pair(contact, rc.clone(), base)?,
+                None => self.create_local(rc)?,
+            }
+        }
+        Ok(seen)
+    }
+
+    /// A local contact not linked yet that is the same person as `rc`.
+    fn find_local(&mut self, rc: &RemoteContact) -> Result<Option<Contact>> {
+        let candidates = [
+            contact_of_identifier(rc.identifier.as_deref()),
+            match &rc.email {
+                Some(e) => crate::email::Email::parse(e)
+                    .ok()
+                    .map(|e| {
+                        self.book
+                            .read_store(|r| r.point_owner(crate::store::PointKind::Email, &e.key()))
+                    })
+                    .transpose()?
+                    .flatten(),
+                None => None,
+            },
+            match &rc.phone_number {
+                Some(p) => self
+                    .book
+                    .read_store(|r| r.point_owner(crate::store::PointKind::Phone, p))?,
+                None => None,
+            },
+        ];
+        for id in candidates.into_iter().flatten() {
+            let linked = self.book.read_store(|r| r.sync_link(id))?;
+            if linked.is_none()
+                && let Some(c) = self.book.read_store(|r| r.contact(id))?
+            {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+
+    fn create_local(&mut self, rc: &RemoteContact) -> Result<()> {
+        let labels = self.remote.labels(rc.id).map_err(remote_err)?;
+        let remote = Snapshot::of_remote(rc, &labels);
+        let name = if remote.name.is_empty() {
+            remote
+                .email
+                .clone()
+                .or(remote.phone.clone())
+                .unwrap_or_else(|| format!("Chatwoot contact {}", rc.id))
+        } else {
+            remote.name.clone()
+        };
+        let mut new = NewContact::new(name).source(crate::Source::Api);
+        new.email = remote.email.clone();
+        new.phone = remote.phone.clone();
+        new.tags = self.tags_for_labels(&remote.labels)?;
+        for (key, value) in &remote.attributes {
+            if let Ok(value) = serde_json::from_value::<AttributeValue>(value.clone()) {
+                new.attributes.insert(key.clone(), value);
+            }
+        }
+        let created = match self.book.create(&actor(), new) {
+            Ok(c) => c,
+            // Chatwoot holds a value our rules refuse (or one another contact holds): keep the
+            // remote contact unlinked and say why, rather than guess.
+            Err(err @ (Error::Invalid { .. } | Error::Duplicate { .. })) => {
+                self.report.refused.push((
+                    ContactId::from_raw(0),
+                    format!("Chatwoot contact {}: {err}", rc.id),
+                ));
+                return Ok(());
+            }
+            Err(err) => return Err(err),
+        };
+        self.report.created_local += 1;
+        // Write our id into the remote identifier, so the pair can always find itself.
+        let draft = RemoteDraft {
+            identifier: Some(format!("{IDENTIFIER_PREFIX}{}", created.id)),
+            ..RemoteDraft::default()
+        };
+        let rc = self.remote.update(rc.id, &draft).map_err(remote_err)?;
+        let base = Snapshot::of_remote(&rc, &labels);
+        self.save_link(created.id, rc.id, base)
+    }
+
+    /// Local tag names for label titles: an existing tag whose label it is, else the label.
+    fn tags_for_labels(&self, labels: &BTreeSet<String>) -> Result<Vec<String>> {
+        let catalogue = self.book.tags()?;
+        Ok(labels
+            .iter()
+            .map(|label| {
+                catalogue
+                    .iter()
+                    .find(|t| label_for_tag(&t.name) == *label)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_else(|| label.clone())
+            })
+            .collect())
+    }
+
+    fn save_link(&mut self, contact_id: ContactId, remote_id: i64, base: Snapshot) -> Result<()> {
+        let link = SyncLink {
+            contact_id,
+            remote_id,
+            base,
+            synced_at: now(),
+        };
+        self.book.write_store(|w| {
+            w.save_sync_link(&link)?;
+            w.park_sync(contact_id, None, now())
+        })
+    }
+
+    /// Merges one pair both ways and stores the new base.
+    fn merge_pair(&mut self, contact: Contact, rc: RemoteContact, base: Option<Snapshot>) -> Result<()> {
+        let labels = self.remote.labels(rc.id).map_err(remote_err)?;
+        let local = Snapshot::of_contact(&contact);
+        let remote = Snapshot::of_remote(&rc, &labels);
+        let provenance = self.book.read_store(|r| r.provenance(contact.id))?;
+        let local_time = ["name", "email", "phone"]
+            .iter()
+            .filter_map(|f| provenance.get(*f).map(|s| s.at))
+            .max()
+            .unwrap_or(contact.updated_at)
+            .max(contact.updated_at);
+        let merged = merge(
+            base.as_ref(),
+            &local,
+            &remote,
+            ChangeTimes {
+                local: local_time,
+                remote: Utc::now(),
+            },
+        );
+        let result = merged.result.clone();
+
+        // Chatwoot first: if it refuses, nothing changes here either.
+        let mut draft = RemoteDraft::default();
+        if result.name != remote.name {
+            draft.name = Some(result.name.clone());
+        }
+        if result.email != remote.email {
+            draft.email = Some(result.email.clone());
+        }
+        if result.phone != remote.phone {
+            draft.phone_number = Some(result.phone.clone());
+        }
+        let ours = format!("{IDENTIFIER_PREFIX}{}", contact.id);
+        if rc.identifier.as_deref() != Some(ours.as_str()) {
+            draft.identifier = Some(ours);
+        }
+        for (key, value) in &result.attributes {
+            if remote.attributes.get(key) != Some(value) {
+                draft.custom_attributes.insert(key.clone(), value.clone());
+            }
+        }
+        let removed: Vec<String> = remote
+            .attributes
+            .keys()
+            .filter(|k| !result.attributes.contains_key(*k))
+            .cloned()
+            .collect();
+        let mut remote_changed = false;
+        let mut held_labels = labels.clone();
+        if !draft.is_empty() {
+            match self.remote.update(rc.id, &draft) {
+                Ok(_) => remote_changed = true,
+                Err(RemoteError::Unprocessable { message, .. }) => {
+                    self.park(contact.id, &message)?;
+                    return Ok(());
+                }
+                Err(err) => return Err(remote_err(err)),
+            }
+        }
+        if !removed.is_empty() {
+            self.remote
+                .remove_custom_attributes(rc.id, &removed)
+                .map_err(remote_err)?;
+            remote_changed = true;
+        }
+        if result.labels != remote.labels {
+            let wanted: Vec<String> = result.labels.iter().cloned().collect();
+            held_labels = self.remote.set_labels(rc.id, &wanted).map_err(remote_err)?;
+            remote_changed = true;
+            let held: BTreeSet<String> = held_labels.iter().map(|l| label_for_tag(l)).collect();
+            for dropped in result.labels.difference(&held) {
+                self.report
+                    .refused
+                    .push((contact.id, format!("Chatwoot dropped the label {dropped:?}")));
+            }
+        }
+        if remote_changed {
+            self.report.updated_remote += 1;
+        }
+
+        // Then here, as the sync (so the push never echoes it back).
+        let mut patch = ContactPatch::new();
+        if result.name != local.name && !result.name.is_empty() {
+            patch.name = Some(result.name.clone());
+        }
+        if result.email != local.email {
+            patch.email = Some(result.email.clone());
+        }
+        if result.phone != local.phone {
+            patch.phone = Some(result.phone.clone());
+        }
+        for (key, value) in &result.attributes {
+            if local.attributes.get(key) != Some(value)
+                && let Ok(v) = serde_json::from_value::<AttributeValue>(value.clone())
+            {
+                patch.set_attributes.insert(key.clone(), v);
+            }
+        }
+        patch.unset_attributes = local
+            .attributes
+            .keys()
+            .filter(|k| !result.attributes.contains_key(*k))
+            .cloned()
+            .collect();
+        let add_labels: BTreeSet<String> = result.labels.difference(&local.labels).cloned().collect();
+        let add_tags = self.tags_for_labels(&add_labels)?;
+        let remove_tags: Vec<String> = contact
+            .tags
+            .iter()
+            .filter(|t| !result.labels.contains(&label_for_tag(t)))
+            .cloned()
+            .collect();
+        let conflicts = merged.conflicts.clone();
+        let id = contact.id;
+        let changed_here = patch != ContactPatch::new() || !add_tags.is_empty() || !remove_tags.is_empty();
+        let outcome = self.book.write_store(|w| {
+            // A local edit since we read the contact wins this round; the next pass merges it.
+            let current = w.contact(id)?.ok_or(Error::NotFound(id))?;
+            if current != contact {
+                return Ok(false);
+            }
+            if changed_here {
+                self.book.update_in(w, &actor(), id, &patch)?;
+                if !add_tags.is_empty() {
+                    self.book.add_tags_in(w, &actor(), id, &add_tags)?;
+                }
+                if !remove_tags.is_empty() {
+                    self.book.remove_tags_in(w, &actor(), id, &remove_tags)?;
+                }
+            }
+            for conflict in &conflicts {
+                w.add_sync_conflict(&ConflictRecord {
+                    contact_id: id,
+                    conflict: conflict.clone(),
+                    at: now(),
+                })?;
+            }
+            let mut base = result.clone();
+            base.labels = held_labels.iter().map(|l| label_for_tag(l)).collect();
+            w.save_sync_link(&SyncLink {
+                contact_id: id,
+                remote_id: rc.id,
+                base,
+                synced_at: now(),
+            })?;
+            w.park_sync(id, None, now())?;
+            Ok(true)
+        });
+        match outcome {
+            Ok(true) => {
+                self.report.conflicts += merged.conflicts.len() as u64;
+                if changed_here {
+                    self.report.updated_local += 1;
+                }
+                Ok(())
+            }
+            Ok(false) => Ok(()),
+            Err(err @ (Error::Duplicate { .. } | Error::Invalid { .. })) => self.park(id, &err.to_string()),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn park(&mut self, id: ContactId, reason: &str) -> Result<()> {
+        self.report.refused.push((id, reason.to_owned()));
+        self.book.write_store(|w| w.park_sync(id, Some(reason), now()))
+    }
+
+    /// Step 4: local contacts with no link yet (created here): create them there.
+    fn push_new(&mut self, progress: &mut dyn FnMut(SyncProgress) -> ControlFlow<()>) -> Result<Vec<i64>> {
+        let linked: HashSet<ContactId> = self
+            .book
+            .read_store(|r| r.sync_links())?
+            .into_iter()
+            .map(|l| l.contact_id)
+            .collect();
+        let parked: HashMap<ContactId, Parked> = self
+            .book
+            .read_store(|r| r.sync_parked())?
+            .into_iter()
+            .map(|p| (p.contact_id, p))
+            .collect();
+        let mut new = Vec::new();
+        for contact in self.book.iter(&crate::Query::new().limit(crate::MAX_LIMIT)) {
+            let contact = contact?;
+            // A refused contact is tried again once it has changed since the refusal.
+            let refused = parked
+                .get(&contact.id)
+                .is_some_and(|p| contact.updated_at <= p.at);
+            if !linked.contains(&contact.id) && !refused {
+                new.push(contact);
+            }
+        }
+        let total = new.len() as u64;
+        let mut created = Vec::new();
+        for (i, contact) in new.into_iter().enumerate() {
+            step(progress, Phase::PushNew, i as u64, total)?;
+            let snapshot = Snapshot::of_contact(&contact);
+            let draft = RemoteDraft {
+                name: Some(snapshot.name.clone()),
+                email: snapshot.email.clone().map(Some),
+                phone_number: snapshot.phone.clone().map(Some),
+                identifier: Some(format!("{IDENTIFIER_PREFIX}{}", contact.id)),
+                custom_attributes: snapshot.attributes.clone(),
+            };
+            let rc = match self.remote.create(&draft) {
+                Ok(rc) => rc,
+                Err(RemoteError::Unprocessable { message, .. }) => {
+                    self.park(contact.id, &message)?;
+                    continue;
+                }
+                Err(err) => return Err(remote_err(err)),
+            };
+            let labels: Vec<String> = snapshot.labels.iter().cloned().collect();
+            let held = if labels.is_empty() {
+                Vec::new()
+            } else {
+                self.remote.set_labels(rc.id, &labels).map_err(remote_err)?
+            };
+            self.report.created_remote += 1;
+            let mut base = Snapshot::of_remote(&rc, &held);
+            base.attributes = snapshot.attributes.clone();
+            self.save_link(contact.id, rc.id, base)?;
+            created.push(rc.id);
+        }
+        Ok(created)
+    }
+
+    /// Step 5: linked contacts the scan did not list: gone there (404) means delete here.
+    fn reconcile(
+        &mut self,
+        seen: &HashSet<i64>,
+        progress: &mut dyn FnMut(SyncProgress) -> ControlFlow<()>,
+    ) -> Result<()> {
+        let missing: Vec<SyncLink> = self
+            .book
+            .read_store(|r| r.sync_links())?
+            .into_iter()
+            .filter(|l| !seen.contains(&l.remote_id))
+            .collect();
+        let total = missing.len() as u64;
+        for (i, link) in missing.into_iter().enumerate() {
+            step(progress, Phase::Reconcile, i as u64, total)?;
+            match self.remote.show(link.remote_id) {
+                Err(RemoteError::NotFound) => {
+                    let id = link.contact_id;
+                    self.book.write_store(|w| {
+                        if w.contact(id)?.is_some() {
+                            crate::book::erase_in(w, &actor(), id)?;
+                        }
+                        w.add_sync_tombstone(link.remote_id, id, Side::Remote, now())?;
+                        w.delete_sync_link(id)
+                    })?;
+                    self.book.store().scrub_journal()?;
+                    self.report.deleted_local += 1;
+                }
+                Ok(rc) => {
+                    // Listed no more (no email, phone or identifier left) but still there.
+                    if let Some(contact) = self.book.read_store(|r| r.contact(link.contact_id))? {
+                        self.merge_pair(contact, rc, Some(link.base))?;
+                    }
+                }
+                Err(err) => return Err(remote_err(err)),
+            }
+        }
+        Ok(())
+    }
+}

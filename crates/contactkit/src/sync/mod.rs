@@ -1,0 +1,128 @@
+//! Bidirectional sync with Chatwoot.
+//!
+//! # The sync model
+//! - **Links.** A linked pair (local id ↔ Chatwoot id) keeps the *base*: what both sides held
+//!   after their last sync. Our id is written into Chatwoot's unique `identifier` as
+//!   `contactkit:<id>`, so either side can always find the other, also after a crash between
+//!   a remote create and the local link.
+//! - **What maps.** name ↔ name, primary email ↔ email (lowercase), primary phone ↔
+//!   phone_number (E.164), tags ↔ labels (a tag becomes a valid label title,
+//!   [`label_for_tag`]), custom attributes ↔ custom_attributes. Additional emails and phones,
+//!   source, verification and history stay local: they are never sent, so they can never
+//!   collide with another Chatwoot contact's unique email or phone.
+//! - **Merge.** Field by field against the base: a field changed on one side takes that side;
+//!   changed on both to different values takes the newer change and is recorded as a conflict
+//!   ([`Book::sync_conflicts`]). The local change time is the field's provenance time; Chatwoot
+//!   keeps no `updated_at`, so a remote change found by a scan is dated when the scan saw it.
+//!   Labels merge as sets (adds and removes of both sides kept); attributes key by key.
+//! - **Deletes.** A contact deleted here is deleted there on the next sync (its link outlives
+//!   it, with the base scrubbed); one gone there (missing from the scan, and `show` answers
+//!   404) is deleted here. Both leave a tombstone, so no later scan or late webhook brings a
+//!   deleted contact back. Tombstones are kept for good: they hold two ids and a time.
+//! - **First sync.** Remote contacts are linked to local ones by identifier, then email, then
+//!   phone, never duplicated; the rest are created on the other side.
+//! - **Refusals.** A contact Chatwoot refuses (422) is parked with Chatwoot's reason and not
+//!   retried until it changes again.
+//! - **Crashes and cancels.** Everything the engine needs is in the book (links, tombstones,
+//!   the contacts themselves), so a sync that stopped half-way is resumed by running it again:
+//!   what was done is found done, nothing is duplicated.
+
+mod engine;
+mod merge;
+mod remote;
+mod snapshot;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::contact::ContactId;
+
+pub use merge::{Conflict, Side};
+pub use remote::{Remote, RemoteContact, RemoteDraft, RemoteError, RemotePage};
+pub use snapshot::{IDENTIFIER_PREFIX, Snapshot, label_for_tag};
+
+/// A linked pair and its base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncLink {
+    /// The local contact.
+    pub contact_id: ContactId,
+    /// The Chatwoot contact.
+    pub remote_id: i64,
+    /// What both held after the last sync.
+    pub base: Snapshot,
+    /// When that was.
+    pub synced_at: DateTime<Utc>,
+}
+
+/// A contact Chatwoot refused: not retried until it changes again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parked {
+    /// The local contact.
+    pub contact_id: ContactId,
+    /// Chatwoot's reason.
+    pub reason: String,
+    /// When it was refused.
+    pub at: DateTime<Utc>,
+}
+
+/// A recorded conflict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictRecord {
+    /// The local contact.
+    pub contact_id: ContactId,
+    /// The conflict.
+    #[serde(flatten)]
+    pub conflict: Conflict,
+    /// When it was resolved.
+    pub at: DateTime<Utc>,
+}
+
+/// The phase a sync is in, for progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Pushing deletes made here.
+    PushDeletes,
+    /// Reading every Chatwoot contact.
+    Scan,
+    /// Merging linked and matching contacts.
+    Merge,
+    /// Creating local contacts on Chatwoot.
+    PushNew,
+    /// Checking linked contacts the scan did not see.
+    Reconcile,
+}
+
+/// Progress of a sync: `done` of `total` in `phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    /// The phase.
+    pub phase: Phase,
+    /// Steps done in it.
+    pub done: u64,
+    /// Steps it has.
+    pub total: u64,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// Contacts created here from Chatwoot.
+    pub created_local: u64,
+    /// Contacts changed here from Chatwoot.
+    pub updated_local: u64,
+    /// Contacts deleted here because they were deleted there.
+    pub deleted_local: u64,
+    /// Contacts created on Chatwoot.
+    pub created_remote: u64,
+    /// Contacts changed on Chatwoot.
+    pub updated_remote: u64,
+    /// Contacts deleted on Chatwoot.
+    pub deleted_remote: u64,
+    /// Pairs linked by identifier, email or phone (first sync).
+    pub linked: u64,
+    /// Conflicts resolved (and recorded).
+    pub conflicts: u64,
+    /// Contacts Chatwoot refused, with its reason.
+    pub refused: Vec<(ContactId, String)>,
+}
