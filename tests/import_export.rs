@@ -949,7 +949,7 @@ fn exported_csv_cannot_run_formulas_but_phones_stay_phones() {
     book.export(
         &ExportScope::Ids(vec![c.id]),
         ExportFormat::Csv,
-        &ExportOptions { bom: true },
+        &ExportOptions { bom: true, ..ExportOptions::default() },
         &mut out,
         go,
     )
@@ -1331,7 +1331,7 @@ mod round_trip {
         ) {
             let original = book_of(&people);
             let mut file = Vec::new();
-            original.export(&ExportScope::All, format, &ExportOptions { bom: true }, &mut file, go).unwrap();
+            original.export(&ExportScope::All, format, &ExportOptions { bom: true, ..ExportOptions::default() }, &mut file, go).unwrap();
             let copy = book();
             let report = copy.import_commit(&api(), &file[..], &ImportOptions::default(), go, None).unwrap();
             prop_assert!(report.issues.is_empty(), "{:?}", report.issues);

@@ -48,7 +48,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::List(list) => list::list(&book, list),
         Command::Count(count) => list::count(&book, count),
         Command::Import(import) => transfer::import(&book, &actor, import),
-        Command::Export(export) => transfer::export(&book, export),
+        Command::Export(export) => transfer::export(&book, &actor, export),
         Command::GdprExport(gdpr) => contacts::gdpr_export(&book, &actor, gdpr),
         Command::Backup(backup) => contacts::backup(&book, backup),
         Command::Changes(changes) => feed::changes(&book, changes),

@@ -149,14 +149,17 @@ pub fn import(book: &Book, actor: &Actor, args: ImportArgs) -> Result<(), Failur
     }
 }
 
-pub fn export(book: &Book, args: ExportArgs) -> Result<(), Failure> {
+pub fn export(book: &Book, actor: &Actor, args: ExportArgs) -> Result<(), Failure> {
     let format = match args.format {
         FormatArg::Csv => ExportFormat::Csv,
         FormatArg::Json => ExportFormat::Json,
         FormatArg::Ndjson => ExportFormat::Ndjson,
         FormatArg::Vcard => ExportFormat::Vcard,
     };
-    let options = ExportOptions { bom: args.bom };
+    let options = ExportOptions {
+        bom: args.bom,
+        actor: Some(actor.clone()),
+    };
     let out: Box<dyn Write> = match &args.output {
         Some(path) => {
             Box::new(BufWriter::new(File::create(path).map_err(|e| {

@@ -34,6 +34,9 @@ pub enum ExportFormat {
 pub struct ExportOptions {
     /// Start a CSV file with a UTF-8 byte order mark, so Excel reads it as UTF-8.
     pub bom: bool,
+    /// Who exports, for the audit log (every export is recorded there); `None` records the
+    /// system.
+    pub actor: Option<crate::Actor>,
 }
 
 /// Which contacts an export writes. Contacts from anywhere else go through
@@ -268,6 +271,41 @@ impl Book {
         format: ExportFormat,
         options: &ExportOptions,
         out: W,
+        progress: impl FnMut(Progress) -> ControlFlow<()>,
+    ) -> Result<ExportSummary> {
+        let summary = self.export_unaudited(scope, format, options, out, progress)?;
+        let (ids, scope_name) = match scope {
+            ExportScope::All => (Vec::new(), "all"),
+            ExportScope::Ids(ids) => (ids.clone(), "selected"),
+            ExportScope::Filtered(_) => (Vec::new(), "filtered"),
+        };
+        self.audit_export(options, &ids, scope_name, format, summary)?;
+        Ok(summary)
+    }
+
+    /// Records an export in the audit log: who, the scope, the format, how many contacts.
+    fn audit_export(
+        &self,
+        options: &ExportOptions,
+        ids: &[crate::ContactId],
+        scope: &str,
+        format: ExportFormat,
+        summary: ExportSummary,
+    ) -> Result<()> {
+        let actor = options
+            .actor
+            .clone()
+            .unwrap_or_else(|| crate::Actor::system("export", crate::Origin::Api));
+        let details = serde_json::json!({ "scope": scope, "format": format, "contacts": summary.contacts });
+        self.record_audit(&actor, crate::AuditAction::Export, ids, details)
+    }
+
+    fn export_unaudited<W: Write>(
+        &self,
+        scope: &ExportScope,
+        format: ExportFormat,
+        options: &ExportOptions,
+        out: W,
         mut progress: impl FnMut(Progress) -> ControlFlow<()>,
     ) -> Result<ExportSummary> {
         if let ExportScope::Filtered(query) = scope {
@@ -325,6 +363,8 @@ impl Book {
         for contact in contacts {
             writer.write(&contact?)?;
         }
-        writer.finish_counted().map(|(_, summary)| summary)
+        let summary = writer.finish_counted().map(|(_, summary)| summary)?;
+        self.audit_export(options, &[], "contacts", format, summary)?;
+        Ok(summary)
     }
 }
