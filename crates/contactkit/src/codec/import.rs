@@ -92,6 +92,10 @@ pub struct ImportOptions {
     pub default_region: Option<PhoneRegion>,
     /// The input's size in bytes, for progress (the `*_path` methods fill it in).
     pub bytes_total: Option<u64>,
+    /// An idempotency key: a commit repeated with the same key (a retry after a timeout, from
+    /// any process) returns the first commit's report and writes nothing. Keys expire after
+    /// [`crate::IDEMPOTENCY_KEY_TTL`].
+    pub idempotency_key: Option<String>,
 }
 
 /// Preview reads; commit writes. Both look points up the same way.
@@ -553,8 +557,16 @@ impl Book {
         mut progress: impl FnMut(Progress) -> ControlFlow<()>,
         errors: Option<&mut dyn Write>,
     ) -> Result<ImportReport> {
+        let key = options.idempotency_key.as_deref();
         let mut report = crate::codec::write_in(self, |w| {
-            self.run_import(Mode::Commit(w, actor), &mut input, options, &mut progress, errors)
+            crate::book::idempotent(
+                w,
+                key,
+                "import",
+                crate::book::now(),
+                |_: &ImportReport| None,
+                |w| self.run_import(Mode::Commit(w, actor), &mut input, options, &mut progress, errors),
+            )
         })?;
         report.committed = true;
         Ok(report)
