@@ -44,6 +44,7 @@ pub fn import_options(
             .transpose()
             .map_err(errors::to_py)?,
         bytes_total: None,
+        idempotency_key: None,
     })
 }
 
