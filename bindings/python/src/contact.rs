@@ -9,8 +9,9 @@ use crate::convert::{attributes_to_py, repr, to_plain};
 /// A contact as stored: a frozen snapshot (edits return a new `Contact`).
 ///
 /// Times are timezone-aware `datetime`s in UTC; `attributes` is a new `dict` on every access
-/// (str, int, float, bool, `date` or aware `datetime` values); `tags` is a `list[str]` as
-/// first written; `emails` and `phones` hold every address and number, the primary first.
+/// (str, int, float, bool, `date` or aware `datetime` values; numbers are stored as floats,
+/// and a whole one comes back as an `int`); `tags` is a `list[str]` as first written;
+/// `emails` and `phones` hold every address and number, the primary first.
 #[pyclass(frozen, eq, module = "contactkit._contactkit")]
 #[derive(PartialEq)]
 pub struct Contact {

@@ -149,7 +149,10 @@ pub fn export(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<contactkit::ExportSummary> {
     let format: ExportFormat = wire(format, "format", "csv, json, ndjson, vcard")?;
-    let options = ExportOptions { bom, ..ExportOptions::default() };
+    let options = ExportOptions {
+        bom,
+        ..ExportOptions::default()
+    };
     let mut output = Output::from_py(destination)?;
     let mut callback = Callback::new(progress);
     let mut writer_error = None;

@@ -47,8 +47,11 @@ def test_docstring_examples_run():
 
 def test_the_python_guide_examples_run(tmp_path, monkeypatch):
     text = DOCS.read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    blocks = list(re.finditer(r"```python\n(.*?)```", text, flags=re.S))
     assert blocks, "docs/python.md has no python example"
     monkeypatch.chdir(tmp_path)
     for block in blocks:
-        exec(compile(block, str(DOCS), "exec"), {"__name__": "__docs__"})
+        # Pad with the lines before the block, so a traceback names the line in the file.
+        line = text.count("\n", 0, block.start(1))
+        code = "\n" * line + block.group(1)
+        exec(compile(code, str(DOCS), "exec"), {"__name__": "__docs__"})
