@@ -76,6 +76,60 @@ impl Book {
         Ok(pass.report)
     }
 
+    /// Pushes the local changes made since the last push: the automatic mode's step, run as
+    /// changes land (see [`Book::wait_for_changes`]). The outbox is the change feed, written in
+    /// the same transaction as each change, so a crash between a change and its push loses
+    /// nothing: the next call pushes it. Changes the sync itself made are not echoed back.
+    /// Remote changes arrive by [`Book::sync_now`]'s scans (and webhooks).
+    ///
+    /// # Errors
+    /// As [`Book::sync_now`].
+    pub fn sync_pending(&self, remote: &mut dyn Remote) -> Result<SyncReport> {
+        let start = self.consumer_cursor(CONSUMER)?;
+        let mut changed: Vec<ContactId> = Vec::new();
+        let mut after = start;
+        loop {
+            let page = self.changes(after, 1000, &crate::ChangeFilter::default())?;
+            for event in &page.events {
+                if event.origin == Origin::SyncChatwoot || event.kind == crate::EventKind::MessageAppended {
+                    continue;
+                }
+                if let Some(id) = event.contact_id
+                    && !changed.contains(&id)
+                {
+                    changed.push(id);
+                }
+            }
+            if page.events.is_empty() || page.next == after {
+                break;
+            }
+            after = page.next;
+        }
+        let mut pass = Pass {
+            book: self,
+            remote,
+            report: SyncReport::default(),
+        };
+        for id in changed {
+            let link = self.read_store(|r| r.sync_link(id))?;
+            let contact = self.read_store(|r| r.contact(id))?;
+            match (link, contact) {
+                (Some(link), None) => pass.push_delete(&link)?,
+                (Some(link), Some(contact)) => match pass.remote.show(link.remote_id) {
+                    Ok(rc) => pass.merge_pair(contact, rc, Some(link.base))?,
+                    Err(RemoteError::NotFound) => pass.delete_here(&link)?,
+                    Err(err) => return Err(remote_err(err)),
+                },
+                (None, Some(contact)) => {
+                    pass.push_one(contact)?;
+                }
+                (None, None) => {}
+            }
+        }
+        self.acknowledge(CONSUMER, after)?;
+        Ok(pass.report)
+    }
+
     /// The most recent sync conflicts, newest first.
     ///
     /// # Errors
@@ -114,16 +168,36 @@ impl Pass<'_> {
         let total = gone.len() as u64;
         for (i, link) in gone.into_iter().enumerate() {
             step(progress, Phase::PushDeletes, i as u64, total)?;
-            match self.remote.delete(link.remote_id) {
-                Ok(()) => self.report.deleted_remote += 1,
-                Err(RemoteError::NotFound) => {}
-                Err(err) => return Err(remote_err(err)),
-            }
-            self.book.write_store(|w| {
-                w.add_sync_tombstone(link.remote_id, link.contact_id, Side::Local, now())?;
-                w.delete_sync_link(link.contact_id)
-            })?;
+            self.push_delete(&link)?;
         }
+        Ok(())
+    }
+
+    /// Deletes there a contact deleted here, and remembers it.
+    fn push_delete(&mut self, link: &SyncLink) -> Result<()> {
+        match self.remote.delete(link.remote_id) {
+            Ok(()) => self.report.deleted_remote += 1,
+            Err(RemoteError::NotFound) => {}
+            Err(err) => return Err(remote_err(err)),
+        }
+        self.book.write_store(|w| {
+            w.add_sync_tombstone(link.remote_id, link.contact_id, Side::Local, now())?;
+            w.delete_sync_link(link.contact_id)
+        })
+    }
+
+    /// Deletes here a contact Chatwoot confirmed gone, and remembers it.
+    fn delete_here(&mut self, link: &SyncLink) -> Result<()> {
+        let id = link.contact_id;
+        self.book.write_store(|w| {
+            if w.contact(id)?.is_some() {
+                crate::book::erase_in(w, &actor(), id)?;
+            }
+            w.add_sync_tombstone(link.remote_id, id, Side::Remote, now())?;
+            w.delete_sync_link(id)
+        })?;
+        self.book.store().scrub_journal()?;
+        self.report.deleted_local += 1;
         Ok(())
     }
 
@@ -497,6 +571,40 @@ impl Pass<'_> {
         let mut created = Vec::new();
         for (i, contact) in new.into_iter().enumerate() {
             step(progress, Phase::PushNew, i as u64, total)?;
+            if let Some(remote_id) = self.create_remote(contact)? {
+                created.push(remote_id);
+            }
+        }
+        Ok(created)
+    }
+
+    /// Pushes one unlinked local contact: linked to its Chatwoot twin if a search finds one
+    /// (by our identifier, email or phone), else created there.
+    fn push_one(&mut self, contact: Contact) -> Result<()> {
+        let snapshot = Snapshot::of_contact(&contact);
+        let ours = format!("{IDENTIFIER_PREFIX}{}", contact.id);
+        let keys = [Some(ours.clone()), snapshot.email.clone(), snapshot.phone.clone()];
+        for key in keys.into_iter().flatten() {
+            let hits = self.remote.search(&key).map_err(remote_err)?;
+            let twin = hits.into_iter().find(|rc| {
+                rc.identifier.as_deref() == Some(ours.as_str())
+                    || rc.email.as_deref() == Some(key.as_str())
+                    || rc.phone_number.as_deref() == Some(key.as_str())
+            });
+            if let Some(rc) = twin
+                && self.book.read_store(|r| r.sync_link_by_remote(rc.id))?.is_none()
+                && self.book.read_store(|r| r.sync_tombstone(rc.id))?.is_none()
+            {
+                self.report.linked += 1;
+                return self.merge_pair(contact, rc, None);
+            }
+        }
+        self.create_remote(contact).map(|_| ())
+    }
+
+    /// Creates a local contact on Chatwoot and links the pair; `None` when Chatwoot refused it.
+    fn create_remote(&mut self, contact: Contact) -> Result<Option<i64>> {
+        {
             let snapshot = Snapshot::of_contact(&contact);
             let draft = RemoteDraft {
                 name: Some(snapshot.name.clone()),
@@ -509,7 +617,7 @@ impl Pass<'_> {
                 Ok(rc) => rc,
                 Err(RemoteError::Unprocessable { message, .. }) => {
                     self.park(contact.id, &message)?;
-                    continue;
+                    return Ok(None);
                 }
                 Err(err) => return Err(remote_err(err)),
             };
@@ -523,9 +631,8 @@ impl Pass<'_> {
             let mut base = Snapshot::of_remote(&rc, &held);
             base.attributes = snapshot.attributes.clone();
             self.save_link(contact.id, rc.id, base)?;
-            created.push(rc.id);
+            Ok(Some(rc.id))
         }
-        Ok(created)
     }
 
     /// Step 5: linked contacts the scan did not list: gone there (404) means delete here.
@@ -544,18 +651,7 @@ impl Pass<'_> {
         for (i, link) in missing.into_iter().enumerate() {
             step(progress, Phase::Reconcile, i as u64, total)?;
             match self.remote.show(link.remote_id) {
-                Err(RemoteError::NotFound) => {
-                    let id = link.contact_id;
-                    self.book.write_store(|w| {
-                        if w.contact(id)?.is_some() {
-                            crate::book::erase_in(w, &actor(), id)?;
-                        }
-                        w.add_sync_tombstone(link.remote_id, id, Side::Remote, now())?;
-                        w.delete_sync_link(id)
-                    })?;
-                    self.book.store().scrub_journal()?;
-                    self.report.deleted_local += 1;
-                }
+                Err(RemoteError::NotFound) => self.delete_here(&link)?,
                 Ok(rc) => {
                     // Listed no more (no email, phone or identifier left) but still there.
                     if let Some(contact) = self.book.read_store(|r| r.contact(link.contact_id))? {
