@@ -464,18 +464,44 @@ fn housekeeping_reports_unreachable_and_stale_contacts_and_backs_up_online() {
 #[test]
 fn exports_are_audited_with_their_scope() {
     let (book, ids) = book_with(&[("Ana", &["x"]), ("Bo", &[])]);
-    let options = contactkit::ExportOptions { actor: Some(admin()), ..contactkit::ExportOptions::default() };
+    let options = contactkit::ExportOptions {
+        actor: Some(admin()),
+        ..contactkit::ExportOptions::default()
+    };
     let mut out = Vec::new();
-    book.export(&contactkit::ExportScope::Ids(vec![ids[0]]), contactkit::ExportFormat::Json, &options, &mut out, |_| std::ops::ControlFlow::Continue(()))
-        .expect("export");
-    book.export(&contactkit::ExportScope::All, contactkit::ExportFormat::Csv, &contactkit::ExportOptions::default(), &mut Vec::new(), |_| {
-        std::ops::ControlFlow::Continue(())
-    })
+    book.export(
+        &contactkit::ExportScope::Ids(vec![ids[0]]),
+        contactkit::ExportFormat::Json,
+        &options,
+        &mut out,
+        |_| std::ops::ControlFlow::Continue(()),
+    )
+    .expect("export");
+    book.export(
+        &contactkit::ExportScope::All,
+        contactkit::ExportFormat::Csv,
+        &contactkit::ExportOptions::default(),
+        &mut Vec::new(),
+        |_| std::ops::ControlFlow::Continue(()),
+    )
     .expect("export all");
     let log = book.audit_log(0, 10).expect("audit");
     assert_eq!(log.len(), 2);
-    assert_eq!((log[0].action, log[0].actor_id.as_str(), log[0].contact_ids.clone()), (AuditAction::Export, "admin-1", vec![ids[0]]));
+    assert_eq!(
+        (
+            log[0].action,
+            log[0].actor_id.as_str(),
+            log[0].contact_ids.clone()
+        ),
+        (AuditAction::Export, "admin-1", vec![ids[0]])
+    );
     assert_eq!(log[0].details["scope"], "selected");
-    assert_eq!((log[1].details["scope"].as_str(), log[1].details["contacts"].as_u64()), (Some("all"), Some(2)));
+    assert_eq!(
+        (
+            log[1].details["scope"].as_str(),
+            log[1].details["contacts"].as_u64()
+        ),
+        (Some("all"), Some(2))
+    );
     assert_eq!(log[1].actor_id, "export");
 }

@@ -582,15 +582,34 @@ fn idempotency_keys_hold_across_processes() {
 fn an_import_repeated_with_its_idempotency_key_writes_nothing_more() {
     let book = Book::open_in_memory(BookOptions::default()).expect("book");
     let csv = "name,email\nAna,ana@example.com\nBo,bo@example.com\n";
-    let options = contactkit::ImportOptions { idempotency_key: Some("upload-7".into()), ..Default::default() };
+    let options = contactkit::ImportOptions {
+        idempotency_key: Some("upload-7".into()),
+        ..Default::default()
+    };
     let go = |_| std::ops::ControlFlow::Continue(());
-    let first = book.import_commit(&Actor::api("x"), csv.as_bytes(), &options, go, None).expect("first");
+    let first = book
+        .import_commit(&Actor::api("x"), csv.as_bytes(), &options, go, None)
+        .expect("first");
     let events = book.last_change().expect("last");
-    let retry = book.import_commit(&Actor::api("x"), csv.as_bytes(), &options, go, None).expect("retry");
+    let retry = book
+        .import_commit(&Actor::api("x"), csv.as_bytes(), &options, go, None)
+        .expect("retry");
     assert_eq!(retry, first, "the retry returns the first report");
     assert_eq!(retry.created, 2);
-    assert_eq!(book.last_change().expect("last"), events, "the retry wrote something");
+    assert_eq!(
+        book.last_change().expect("last"),
+        events,
+        "the retry wrote something"
+    );
     // Without the key the same file is all duplicates, skipped.
-    let plain = book.import_commit(&Actor::api("x"), csv.as_bytes(), &contactkit::ImportOptions::default(), go, None).expect("plain");
+    let plain = book
+        .import_commit(
+            &Actor::api("x"),
+            csv.as_bytes(),
+            &contactkit::ImportOptions::default(),
+            go,
+            None,
+        )
+        .expect("plain");
     assert_eq!((plain.created, plain.skipped), (0, 2));
 }

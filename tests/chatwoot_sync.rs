@@ -413,28 +413,51 @@ fn pending_changes_are_pushed_from_the_feed_without_a_scan_and_survive_a_crash()
     let mut remote = FakeChatwoot::new();
     let (ana_id, bo_id) = {
         let book = Book::open(&db, BookOptions::default()).expect("book");
-        let ana = book.create(&agent(), NewContact::new("Ana").email("ana@example.com")).expect("ana");
+        let ana = book
+            .create(&agent(), NewContact::new("Ana").email("ana@example.com"))
+            .expect("ana");
         sync(&book, &mut remote);
         // Changes land... and the process dies before any push.
-        book.update(&agent(), ana.id, ContactPatch::new().name("Ana Souza")).expect("edit");
-        let bo = book.create(&agent(), NewContact::new("Bo").phone("+14155552671")).expect("bo");
+        book.update(&agent(), ana.id, ContactPatch::new().name("Ana Souza"))
+            .expect("edit");
+        let bo = book
+            .create(&agent(), NewContact::new("Bo").phone("+14155552671"))
+            .expect("bo");
         (ana.id, bo.id)
     };
     let book = Book::open(&db, BookOptions::default()).expect("reopen");
     let calls = remote.calls;
     let report = book.sync_pending(&mut remote).expect("push pending");
-    assert_eq!((report.updated_remote, report.created_remote), (1, 1), "{report:?}");
+    assert_eq!(
+        (report.updated_remote, report.created_remote),
+        (1, 1),
+        "{report:?}"
+    );
     let (_, ana) = remote_by_email(&remote, "ana@example.com");
     assert_eq!(ana.name, "Ana Souza");
-    assert!(remote.contacts().values().any(|c| c.phone_number.as_deref() == Some("+14155552671")));
-    assert!(remote.calls - calls < 12, "a pending push is a few calls, not a scan");
+    assert!(
+        remote
+            .contacts()
+            .values()
+            .any(|c| c.phone_number.as_deref() == Some("+14155552671"))
+    );
+    assert!(
+        remote.calls - calls < 12,
+        "a pending push is a few calls, not a scan"
+    );
     // Nothing is pushed twice, and the sync's own writes are not echoed back.
     let again = book.sync_pending(&mut remote).expect("again");
     assert_eq!((again.updated_remote, again.created_remote), (0, 0));
     // A delete is pushed the same way.
-    book.delete(&Actor::member("o", Role::Owner), bo_id).expect("delete");
+    book.delete(&Actor::member("o", Role::Owner), bo_id)
+        .expect("delete");
     let report = book.sync_pending(&mut remote).expect("delete push");
     assert_eq!(report.deleted_remote, 1);
-    assert!(!remote.contacts().values().any(|c| c.phone_number.as_deref() == Some("+14155552671")));
+    assert!(
+        !remote
+            .contacts()
+            .values()
+            .any(|c| c.phone_number.as_deref() == Some("+14155552671"))
+    );
     let _ = ana_id;
 }
