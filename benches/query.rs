@@ -360,6 +360,34 @@ fn main() {
         });
     }
 
+    {
+        // What every page above pays to turn 50 ids into full contacts (row, points, tags).
+        let book = contactkit::Book::open(&path, Default::default()).unwrap();
+        let total = n as u64;
+        let mut pick = Rng::new(11);
+        let ids: Vec<Vec<contactkit::ContactId>> = (0..PARAMS)
+            .map(|_| {
+                (0..PAGE)
+                    .map(|_| contactkit::ContactId::from_raw(1 + pick.below(total) as i64))
+                    .collect()
+            })
+            .collect();
+        shapes.push(Shape {
+            name: "reading 50 full contacts by id (part of every page)".into(),
+            ours: Box::new(move |i| {
+                ids[i % ids.len()]
+                    .iter()
+                    .filter(|id| book.get(**id).is_ok())
+                    .count() as u64
+            }),
+            naive: None,
+            ours_times: vec![],
+            naive_times: vec![],
+            matches: vec![],
+            worst: (Duration::ZERO, 0),
+        });
+    }
+
     // Warm up, then the interleaved rounds.
     for shape in &mut shapes {
         for i in 0..3 {

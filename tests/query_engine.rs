@@ -562,6 +562,12 @@ fn iter_walks_every_match_in_order() {
         .unwrap();
     assert_eq!(names(&page.contacts), ["Ольга Петрова", "王伟", "Hans Müller"]);
     assert_eq!(page.total, 4);
+    assert_eq!(book.count(&Query::new()).unwrap(), 4);
+    let first = page.contacts[0].id;
+    book.delete(&me(), first).unwrap();
+    assert_eq!(book.count(&Query::new()).unwrap(), 3);
+    book.create(&me(), NewContact::new("Nova")).unwrap();
+    assert_eq!(book.query(&Query::new()).unwrap().total, 4);
 }
 
 #[test]

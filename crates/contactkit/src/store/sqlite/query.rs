@@ -663,6 +663,10 @@ fn count_stmt(query: &Query) -> Stmt {
     let term = query.search_term();
     let source = term.as_ref().map_or(Source::Scan, source_of);
     let mut s = Stmt::new();
+    if term.is_none() && query.filter.is_none() {
+        s.push("SELECT n FROM contact_total WHERE one = 1");
+        return s;
+    }
     if let (None, Some(led)) = (&term, query.filter.as_ref().and_then(tag_led)) {
         s.push(if led.keys.len() == 1 {
             "SELECT count(*) FROM tag_facts tf"

@@ -1,6 +1,7 @@
--- Rebuilds the search index, tag_facts and tag_activity of migration 0003 from the contacts and their points
+-- Rebuilds the search index, tag_facts, tag_activity and contact_total of migration 0003 from the contacts and their points
 -- (SqliteStore::rebuild_search_index). Runs inside the caller's transaction.
 UPDATE contacts SET name_rank = NULL;
+UPDATE contact_total SET n = (SELECT count(*) FROM contacts) WHERE one = 1;
 UPDATE contacts SET name_rank = r.n * 4096
     FROM (SELECT id, row_number() OVER (ORDER BY name_key, id) AS n FROM contacts) AS r
     WHERE contacts.id = r.id;
