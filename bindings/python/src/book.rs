@@ -756,10 +756,11 @@ impl ContactBook {
     /// Imports in one transaction: every row is written, or none. `progress(p)` is called
     /// with a `Progress` (at most every 0.1 s); raising in it cancels the import, writes
     /// nothing, and the exception propagates. `errors` (a path or file) receives a CSV of
-    /// the rejected rows with the reason.
+    /// the rejected rows with the reason. With `idempotency_key`, a retried upload returns
+    /// the first commit's report and writes nothing.
     #[pyo3(signature = (
         source, *, format=None, encoding=None, delimiter=None, mapping=None, on_duplicate="skip",
-        default_region=None, progress=None, errors=None, actor=None
+        default_region=None, progress=None, errors=None, idempotency_key=None, actor=None
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword argument per option, as Python callers expect
     fn import_commit(
@@ -774,10 +775,12 @@ impl ContactBook {
         default_region: Option<&str>,
         progress: Option<Py<PyAny>>,
         errors: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<String>,
         actor: Option<&Bound<'_, Actor>>,
     ) -> PyResult<ImportReport> {
-        let options =
+        let mut options =
             transfer::import_options(format, encoding, delimiter, mapping, on_duplicate, default_region)?;
+        options.idempotency_key = idempotency_key;
         let actor = Some(self.actor_of(actor));
         Ok(transfer::import(py, self.book()?, actor, source, options, progress, errors)?.into())
     }

@@ -177,6 +177,14 @@ def test_a_failing_writer_raises_its_own_exception(book):
         book.export(Full())
 
 
+def test_a_retried_import_with_its_key_writes_nothing_more(book):
+    first = book.import_commit(CSV.encode(), idempotency_key="upload-7")
+    book.delete(book.query(search="bo").contacts[0].id)
+    retry = book.import_commit(CSV.encode(), idempotency_key="upload-7")
+    assert retry.to_dict() == first.to_dict() and book.count() == 1
+    assert book.import_commit(CSV.encode(), idempotency_key="upload-8").created == 1
+
+
 def test_attribute_keys(book):
     book.create("Ana", attributes={"plan": "pro", "budget": 1})
     assert book.attribute_keys() == ["budget", "plan"]

@@ -656,6 +656,7 @@ class ContactBook:
         default_region: Optional[str] = None,
         progress: Optional[_ProgressCallback] = None,
         errors: Union[_Path, IO[bytes], IO[str], None] = None,
+        idempotency_key: Optional[str] = None,
         actor: Optional[Actor] = None,
     ) -> ImportReport: ...
     def export(
