@@ -461,3 +461,135 @@ fn pending_changes_are_pushed_from_the_feed_without_a_scan_and_survive_a_crash()
     );
     let _ = ana_id;
 }
+
+fn signed(body: &str, secret: &str, at: i64) -> Vec<(String, String)> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(format!("{at}.").as_bytes());
+    mac.update(body.as_bytes());
+    vec![
+        ("X-Chatwoot-Delivery".into(), "3f1c".into()),
+        ("X-Chatwoot-Timestamp".into(), at.to_string()),
+        (
+            "X-Chatwoot-Signature".into(),
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+        ),
+    ]
+}
+
+#[test]
+fn webhooks_are_verified_and_applied_idempotently_and_never_resurrect() {
+    use contactkit::sync::{WebhookError, WebhookOutcome, WebhookSecret};
+    let book = Book::open_in_memory(BookOptions::default()).expect("book");
+    let ana = book
+        .create(&agent(), NewContact::new("Ana").email("ana@example.com"))
+        .expect("ana");
+    let mut remote = FakeChatwoot::new();
+    sync(&book, &mut remote);
+    let (rid, _) = remote_by_email(&remote, "ana@example.com");
+    let secret = WebhookSecret::new("s3cret");
+    let now = chrono::Utc::now().timestamp();
+
+    remote
+        .ui_update(
+            rid,
+            &RemoteDraft {
+                name: Some("Ana from Chatwoot".into()),
+                ..RemoteDraft::default()
+            },
+        )
+        .expect("edit");
+    let body = format!(
+        r#"{{"event":"contact_updated","id":{rid},"name":"Ana from Chatwoot","changed_attributes":[{{"name":{{"previous_value":"Ana","current_value":"Ana from Chatwoot"}}}}]}}"#
+    );
+    // Unsigned, forged and stale deliveries are refused when a secret is configured.
+    let refused = |headers: &[(String, String)], remote: &mut FakeChatwoot| match book.apply_webhook(
+        remote,
+        headers,
+        body.as_bytes(),
+        Some(&secret),
+    ) {
+        Err(Error::Webhook(err)) => err,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(refused(&[], &mut remote), WebhookError::Unsigned);
+    assert_eq!(
+        refused(&signed(&body, "wrong", now), &mut remote),
+        WebhookError::BadSignature
+    );
+    assert!(matches!(
+        refused(&signed(&body, "s3cret", now - 3600), &mut remote),
+        WebhookError::Stale(_)
+    ));
+    assert_eq!(
+        book.get(ana.id).expect("ana").name,
+        "Ana",
+        "a refused webhook changed something"
+    );
+
+    // A good one applies; delivered twice, the second changes nothing.
+    let headers = signed(&body, "s3cret", now);
+    let outcome = book
+        .apply_webhook(&mut remote, &headers, body.as_bytes(), Some(&secret))
+        .expect("apply");
+    assert_eq!(outcome, WebhookOutcome::Applied { contact_id: ana.id });
+    assert_eq!(book.get(ana.id).expect("ana").name, "Ana from Chatwoot");
+    let events = book.last_change().expect("last");
+    book.apply_webhook(&mut remote, &headers, body.as_bytes(), Some(&secret))
+        .expect("twice");
+    assert_eq!(
+        book.last_change().expect("last"),
+        events,
+        "a repeated webhook wrote something"
+    );
+
+    // An incoming message only moves the activity time: noise, ignored.
+    let noise = format!(
+        r#"{{"event":"contact_updated","id":{rid},"changed_attributes":[{{"last_activity_at":{{"previous_value":null,"current_value":"2026-12-01T10:00:00.000Z"}}}},{{"updated_at":{{"previous_value":null,"current_value":"2026-12-01T10:00:00.000Z"}}}}]}}"#
+    );
+    let outcome = book
+        .apply_webhook(&mut remote, &[], noise.as_bytes(), None)
+        .expect("noise");
+    assert!(matches!(outcome, WebhookOutcome::Ignored { .. }));
+
+    // Deleted here and pushed; a late webhook for it does not bring it back.
+    book.delete(&Actor::member("o", Role::Owner), ana.id)
+        .expect("delete");
+    sync(&book, &mut remote);
+    let late = book
+        .apply_webhook(
+            &mut remote,
+            &signed(&body, "s3cret", now),
+            body.as_bytes(),
+            Some(&secret),
+        )
+        .expect("late");
+    assert!(matches!(late, WebhookOutcome::Ignored { .. }), "{late:?}");
+    assert_eq!(book.count(&contactkit::Query::new()).expect("count"), 0);
+
+    // A contact created in Chatwoot arrives by webhook before any scan.
+    let new_id = remote
+        .ui_create("Webhook Lead", Some("lead@example.com"), None)
+        .expect("create");
+    let created = format!(
+        r#"{{"event":"contact_created","id":{new_id},"name":"Webhook Lead","email":"lead@example.com"}}"#
+    );
+    let outcome = book
+        .apply_webhook(&mut remote, &[], created.as_bytes(), None)
+        .expect("created");
+    let WebhookOutcome::Created { contact_id } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        book.get(contact_id).expect("lead").email(),
+        Some("lead@example.com")
+    );
+    // The scan that follows links, not duplicates.
+    sync(&book, &mut remote);
+    assert_eq!(book.count(&contactkit::Query::new()).expect("count"), 1);
+    // Malformed bodies are typed errors.
+    assert!(matches!(
+        book.apply_webhook(&mut remote, &[], b"not json", None),
+        Err(Error::Webhook(WebhookError::Malformed(_)))
+    ));
+}

@@ -159,6 +159,9 @@ pub enum Error {
         /// The oldest sequence number the feed still guarantees.
         oldest: u64,
     },
+    /// A Chatwoot webhook was refused (unsigned, a bad signature, stale, malformed).
+    #[error("webhook: {0}")]
+    Webhook(crate::sync::WebhookError),
     /// The Chatwoot sync failed in a way retrying did not fix; it can be run again.
     #[error("sync: {0}")]
     Sync(#[from] crate::sync::RemoteError),
@@ -229,6 +232,8 @@ pub enum ErrorKind {
     ResyncRequired,
     /// See [`Error::Sync`].
     Sync,
+    /// See [`Error::Webhook`].
+    Webhook,
     /// See [`Error::Storage`].
     Storage,
     /// See [`Error::Import`].
@@ -259,6 +264,7 @@ impl Error {
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
             Error::ResyncRequired { .. } => ErrorKind::ResyncRequired,
             Error::Sync(_) => ErrorKind::Sync,
+            Error::Webhook(_) => ErrorKind::Webhook,
             Error::Storage(_) => ErrorKind::Storage,
             Error::Import { .. } => ErrorKind::Import,
             Error::Io(_) => ErrorKind::Io,

@@ -42,6 +42,8 @@ struct Pass<'a> {
     book: &'a Book,
     remote: &'a mut dyn Remote,
     report: SyncReport,
+    /// When the remote side changed, if known (a webhook's `updated_at`); else "now".
+    remote_time: Option<chrono::DateTime<Utc>>,
 }
 
 impl Book {
@@ -66,6 +68,7 @@ impl Book {
             book: self,
             remote,
             report: SyncReport::default(),
+            remote_time: None,
         };
         pass.push_deletes(&mut progress)?;
         let scanned = pass.scan(&mut progress)?;
@@ -109,6 +112,7 @@ impl Book {
             book: self,
             remote,
             report: SyncReport::default(),
+            remote_time: None,
         };
         for id in changed {
             let link = self.read_store(|r| r.sync_link(id))?;
@@ -128,6 +132,51 @@ impl Book {
         }
         self.acknowledge(CONSUMER, after)?;
         Ok(pass.report)
+    }
+
+    /// Merges one Chatwoot contact seen outside a scan (a webhook): with its linked local
+    /// contact, or a twin found by identifier, email or phone, or as a new local contact.
+    pub(crate) fn sync_observed(
+        &self,
+        remote: &mut dyn Remote,
+        rc: crate::sync::RemoteContact,
+        remote_time: Option<chrono::DateTime<Utc>>,
+    ) -> Result<crate::sync::WebhookOutcome> {
+        use crate::sync::WebhookOutcome;
+        let mut pass = Pass {
+            book: self,
+            remote,
+            report: SyncReport::default(),
+            remote_time,
+        };
+        let link = self.read_store(|r| r.sync_link_by_remote(rc.id))?;
+        let (local, base) = match link {
+            Some(link) => (self.read_store(|r| r.contact(link.contact_id))?, Some(link.base)),
+            None => (pass.find_local(&rc)?, None),
+        };
+        match local {
+            Some(contact) => {
+                let id = contact.id;
+                pass.merge_pair(contact, rc, base)?;
+                Ok(WebhookOutcome::Applied { contact_id: id })
+            }
+            None => {
+                pass.create_local(&rc)?;
+                match self.read_store(|r| r.sync_link_by_remote(rc.id))? {
+                    Some(link) => Ok(WebhookOutcome::Created {
+                        contact_id: link.contact_id,
+                    }),
+                    None => Ok(WebhookOutcome::Ignored {
+                        reason: pass
+                            .report
+                            .refused
+                            .first()
+                            .map(|(_, why)| why.clone())
+                            .unwrap_or_default(),
+                    }),
+                }
+            }
+        }
     }
 
     /// The most recent sync conflicts, newest first.
@@ -391,7 +440,7 @@ impl Pass<'_> {
             &remote,
             ChangeTimes {
                 local: local_time,
-                remote: Utc::now(),
+                remote: self.remote_time.unwrap_or_else(Utc::now),
             },
         );
         let result = merged.result.clone();

@@ -31,6 +31,7 @@ mod engine;
 mod merge;
 mod remote;
 mod snapshot;
+pub mod webhook;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,7 @@ use crate::contact::ContactId;
 pub use merge::{Conflict, Side};
 pub use remote::{Remote, RemoteContact, RemoteDraft, RemoteError, RemotePage};
 pub use snapshot::{IDENTIFIER_PREFIX, Snapshot, label_for_tag};
+pub use webhook::{WEBHOOK_MAX_AGE, WebhookError, WebhookOutcome, WebhookSecret, verify_webhook};
 
 /// A linked pair and its base.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
