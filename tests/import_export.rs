@@ -949,7 +949,10 @@ fn exported_csv_cannot_run_formulas_but_phones_stay_phones() {
     book.export(
         &ExportScope::Ids(vec![c.id]),
         ExportFormat::Csv,
-        &ExportOptions { bom: true, ..ExportOptions::default() },
+        &ExportOptions {
+            bom: true,
+            ..ExportOptions::default()
+        },
         &mut out,
         go,
     )

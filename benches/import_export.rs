@@ -1,0 +1,197 @@
+//! Import and export throughput: rows/s and peak RSS, next to reference loaders run on the
+//! same CSV in the same run (the sqlite3 shell's `.import` into a bare table and into a table
+//! with unique and name indexes; the plain Python script when Python has `phonenumbers`).
+//!
+//! `cargo bench --bench import_export` (100k rows) or `CONTACTKIT_BENCH_N=1000000 cargo bench
+//! --bench import_export`. The rows come from `contactkit_testkit::generate(N, 7)`, written as
+//! CSV with US phones in national notation and others international, a second email or phone
+//! on some rows, 1% of rows repeating an earlier row's email and 1% with an invalid email. Peak RSS is the
+//! high-water mark of this process during each step (reset before it), so the numbers are
+//! what the step itself needs, not the generator.
+
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use contactkit::{Actor, Book, BookOptions, ExportFormat, ExportOptions, ExportScope, ImportOptions};
+
+fn write_csv(path: &Path, n: usize) -> usize {
+    let data = contactkit_testkit::generate(n, 7);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(out, "name,email,phone,additional_emails,additional_phones,tags").unwrap();
+    let mut rows = 0;
+    for (i, c) in data.iter().enumerate() {
+        let email = if i % 100 == 50 {
+            data[i - 1].emails.first().cloned().unwrap_or_default() // the row before's: a duplicate
+        } else if i % 100 == 77 {
+            "not-an-email".to_owned() // invalid
+        } else {
+            c.emails.first().cloned().unwrap_or_default()
+        };
+        let phone = c.phones.first().map(|p| p.display.clone()).unwrap_or_default();
+        let more_emails = c.emails.iter().skip(1).cloned().collect::<Vec<_>>().join("; ");
+        let more_phones = c
+            .phones
+            .iter()
+            .skip(1)
+            .map(|p| p.e164.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let name = c.name.replace('"', "");
+        writeln!(
+            out,
+            "\"{name}\",{email},\"{phone}\",{more_emails},{more_phones},\"{}\"",
+            c.tags.join(",")
+        )
+        .unwrap();
+        rows += 1;
+    }
+    out.flush().unwrap();
+    rows
+}
+
+/// Resets this process's peak RSS (Linux `clear_refs`), so the next reading covers one step.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The peak RSS since the last reset, in MB (0 where /proc is not there).
+fn peak_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Runs a sqlite3 shell script and times it (a row refused by a unique index makes the shell
+/// exit non-zero after loading the others; that still counts).
+fn shell(db: &Path, script: &str) -> Option<f64> {
+    let t = Instant::now();
+    Command::new("sqlite3").arg(db).arg(script).output().ok()?;
+    Some(t.elapsed().as_secs_f64())
+}
+
+fn main() {
+    let n: usize = std::env::var("CONTACTKIT_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join(format!("import-{n}.csv"));
+    let rows = write_csv(&csv, n);
+    println!(
+        "# import/export benchmark, N = {rows} rows, {} MB of CSV",
+        std::fs::metadata(&csv).unwrap().len() / 1_000_000
+    );
+    println!("| step | seconds | rows/s | peak RSS MB | vs |");
+    println!("|---|---|---|---|---|");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("book.db");
+    let book = Book::open(&db, BookOptions::default()).unwrap();
+
+    reset_peak();
+    let t = Instant::now();
+    let preview = book.import_preview_path(&csv, &ImportOptions::default()).unwrap();
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "| preview (writes nothing) | {s:.2} | {:.0} | {:.0} | |",
+        rows as f64 / s,
+        peak_mb()
+    );
+
+    reset_peak();
+    let t = Instant::now();
+    let report = book
+        .import_commit_path(
+            &Actor::api("bench"),
+            &csv,
+            &ImportOptions::default(),
+            |_| ControlFlow::Continue(()),
+            None,
+        )
+        .unwrap();
+    let import_s = t.elapsed().as_secs_f64();
+    let import_rate = rows as f64 / import_s;
+    assert_eq!(report.created, preview.created);
+    println!(
+        "| import into an empty book ({} created, {} skipped, {} invalid) | {import_s:.2} | {import_rate:.0} | {:.0} | |",
+        report.created,
+        report.skipped,
+        report.invalid,
+        peak_mb()
+    );
+
+    reset_peak();
+    let t = Instant::now();
+    let done = book
+        .export(
+            &ExportScope::All,
+            ExportFormat::Csv,
+            &ExportOptions::default(),
+            std::io::sink(),
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "| export CSV with tags | {s:.2} | {:.0} | {:.0} | |",
+        done.contacts as f64 / s,
+        peak_mb()
+    );
+
+    let path = csv.display();
+    let bare = tmp.path().join("bare.db");
+    if let Some(s) = shell(&bare, &format!(".import --csv {path} contacts")) {
+        println!(
+            "| sqlite3 `.import`, bare table (no validation) | {s:.2} | {:.0} | | ours {:.2}× |",
+            rows as f64 / s,
+            import_rate / (rows as f64 / s)
+        );
+    }
+    let indexed = tmp.path().join("indexed.db");
+    let schema = "CREATE TABLE contacts(name TEXT, email TEXT, phone TEXT, additional_emails TEXT, additional_phones TEXT, tags TEXT);
+        CREATE UNIQUE INDEX e ON contacts(email) WHERE email <> '';
+        CREATE INDEX p ON contacts(phone); CREATE INDEX nm ON contacts(name);";
+    if shell(&indexed, schema).is_some()
+        && let Some(s) = shell(&indexed, &format!(".import --csv --skip 1 {path} contacts"))
+    {
+        println!(
+            "| sqlite3 `.import`, unique + name indexes | {s:.2} | {:.0} | | ours {:.2}× |",
+            rows as f64 / s,
+            import_rate / (rows as f64 / s)
+        );
+    }
+    let python = format!(
+        "import csv, sqlite3, phonenumbers\n\
+         db = sqlite3.connect({db:?}); db.execute('CREATE TABLE c(name, email UNIQUE, phone UNIQUE)')\n\
+         for r in csv.DictReader(open({path:?})):\n\
+         \x20   try: p = phonenumbers.format_number(phonenumbers.parse(r['phone'], 'US'), 0) if r['phone'] else None\n\
+         \x20   except Exception: p = None\n\
+         \x20   db.execute('INSERT OR IGNORE INTO c VALUES (?,?,?)', (r['name'], r['email'] or None, p))\n\
+         db.commit()\n",
+        db = tmp.path().join("python.db").display().to_string(),
+        path = path.to_string(),
+    );
+    let t = Instant::now();
+    match Command::new("python3").arg("-c").arg(&python).output() {
+        Ok(out) if out.status.success() => {
+            let s = t.elapsed().as_secs_f64();
+            println!(
+                "| Python csv + sqlite3 + phonenumbers | {s:.2} | {:.0} | | ours {:.2}× |",
+                rows as f64 / s,
+                import_rate / (rows as f64 / s)
+            );
+        }
+        _ => println!(
+            "| Python csv + sqlite3 + phonenumbers | n/a (python3 with phonenumbers not found) | | | |"
+        ),
+    }
+}
