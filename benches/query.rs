@@ -193,6 +193,57 @@ fn main() {
         }
     }
 
+    // A search in another order: the capped count picks the plan (walk the sort index for a
+    // common term, collect and sort a rare one's matches).
+    for (label, terms) in [
+        ("common 3-letter term", &params.common),
+        ("rare term", &params.rare),
+    ] {
+        let s = store.clone();
+        let terms = terms.clone();
+        shapes.push(Shape {
+            name: format!("search {label}, created desc, page 1"),
+            ours: Box::new(move |i| {
+                let q = Query::new()
+                    .search(&terms[i % terms.len()])
+                    .sort(Sort::CreatedDesc)
+                    .limit(PAGE);
+                s.page(&q).unwrap().0.len() as u64
+            }),
+            naive: None,
+            ours_times: vec![],
+            naive_times: vec![],
+            matches: vec![],
+            worst: (Duration::ZERO, 0),
+        });
+    }
+    {
+        let r = raw.clone();
+        let terms = params.common.clone();
+        if let Some(shape) = shapes
+            .iter_mut()
+            .find(|s| s.name == "search common 3-letter term, created desc, page 1")
+        {
+            shape.naive = Some((
+                "LIKE '%q%' ORDER BY created DESC".into(),
+                Box::new(move |i| {
+                    let mut stmt = r
+                        .prepare_cached(
+                            "SELECT id, name, email, phone FROM contacts WHERE name_key LIKE ?1
+                             ORDER BY created_at DESC, id DESC LIMIT ?2",
+                        )
+                        .unwrap();
+                    let rows = stmt
+                        .query_map(params![like(&terms[i % terms.len()]), PAGE], |row| {
+                            row.get::<_, i64>(0)
+                        })
+                        .unwrap();
+                    rows.count() as u64
+                }),
+            ));
+        }
+    }
+
     // Tag filter by last activity: page 1 and page 200.
     const TAG_JOIN: &str = "SELECT c.id, c.name, c.email, c.phone FROM contacts c
         JOIN contact_tags ct ON ct.contact_id = c.id JOIN tags t ON t.id = ct.tag_id
