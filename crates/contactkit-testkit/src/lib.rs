@@ -17,6 +17,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod chatwoot;
+pub mod chatwoot_http;
 mod words;
 
 use std::collections::HashSet;

@@ -32,6 +32,8 @@ mod actor;
 mod audit;
 mod book;
 mod bulk;
+#[cfg(feature = "chatwoot")]
+pub mod chatwoot;
 mod codec;
 mod contact;
 mod conversation;
