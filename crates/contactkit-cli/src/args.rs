@@ -74,6 +74,52 @@ pub enum Command {
     Backup(BackupArgs),
     /// Print the change feed as NDJSON (one event a line).
     Changes(ChangesArgs),
+    /// Sync with Chatwoot: now (the default), continuously (--watch), or configure / status.
+    Sync(SyncArgs),
+}
+
+/// `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub action: Option<SyncAction>,
+    /// Keep syncing: push changes as they land, pull every --interval seconds.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between full pulls in --watch mode.
+    #[arg(long, default_value_t = 60)]
+    pub interval: u64,
+    /// With --watch: receive Chatwoot webhooks on this address (e.g. 127.0.0.1:8787).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// With --watch: stop after this many seconds (default: run until interrupted).
+    #[arg(long, value_name = "SECONDS")]
+    pub exit_after: Option<u64>,
+    /// Read the API token from this file (default: the CHATWOOT_API_TOKEN environment variable).
+    #[arg(long, value_name = "FILE", allow_hyphen_values = true)]
+    pub token_file: Option<PathBuf>,
+    /// Print the summary (or the status) as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// `sync configure|status`.
+#[derive(Debug, Subcommand)]
+pub enum SyncAction {
+    /// Store the Chatwoot URL and account in the book (never the token).
+    Configure {
+        /// The Chatwoot base URL.
+        #[arg(long, allow_hyphen_values = true)]
+        url: String,
+        /// The account id.
+        #[arg(long)]
+        account: u64,
+        /// The environment variable that holds the webhook secret.
+        #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+        webhook_secret_env: Option<String>,
+    },
+    /// Links, pending changes, the last sync, conflicts and refusals.
+    Status,
 }
 
 /// `list`.

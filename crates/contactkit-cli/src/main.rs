@@ -12,6 +12,7 @@ mod filters;
 mod list;
 mod output;
 mod progress;
+mod sync;
 mod tags;
 mod transfer;
 
@@ -52,5 +53,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::GdprExport(gdpr) => contacts::gdpr_export(&book, &actor, gdpr),
         Command::Backup(backup) => contacts::backup(&book, backup),
         Command::Changes(changes) => feed::changes(&book, changes),
+        Command::Sync(args) => sync::sync(book, args),
     }
 }

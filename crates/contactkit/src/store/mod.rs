@@ -165,6 +165,9 @@ pub trait Reader {
     fn sync_conflicts(&mut self, limit: u32) -> Result<Vec<ConflictRecord>>;
     /// Contacts Chatwoot refused, with its reason.
     fn sync_parked(&mut self) -> Result<Vec<Parked>>;
+
+    /// A book setting (JSON), by key.
+    fn setting(&mut self, key: &str) -> Result<Option<serde_json::Value>>;
 }
 
 /// Writes inside one transaction; everything a closure given to [`Store::write`] does commits
@@ -305,6 +308,9 @@ pub trait Writer: Reader {
     fn add_sync_conflict(&mut self, record: &ConflictRecord) -> Result<()>;
     /// Parks a contact with Chatwoot's reason (`None` unparks it).
     fn park_sync(&mut self, id: ContactId, reason: Option<&str>, at: DateTime<Utc>) -> Result<()>;
+
+    /// Stores a book setting (JSON); `None` removes it.
+    fn set_setting(&mut self, key: &str, value: Option<&serde_json::Value>) -> Result<()>;
 }
 
 /// A storage backend. Implementations are shared between threads.

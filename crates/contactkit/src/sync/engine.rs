@@ -713,3 +713,81 @@ impl Pass<'_> {
         Ok(())
     }
 }
+
+/// The settings key of the sync's configuration.
+const SETTINGS_KEY: &str = "sync:chatwoot";
+
+impl Book {
+    /// Stores where the book syncs to.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an empty URL; [`Error::Storage`].
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Book, sync::SyncSettings};
+    /// let book = Book::open_in_memory(Default::default())?;
+    /// let settings = SyncSettings { base_url: "https://chat.example".into(), account_id: 3, webhook_secret_env: None };
+    /// book.configure_sync(&settings)?;
+    /// assert_eq!(book.sync_settings()?, Some(settings));
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn configure_sync(&self, settings: &crate::sync::SyncSettings) -> Result<()> {
+        let url = settings.base_url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Error::invalid(
+                crate::Field::Query,
+                url,
+                "the Chatwoot URL must start with http:// or https://",
+            ));
+        }
+        let value = serde_json::to_value(settings)
+            .map_err(|e| Error::Storage(crate::StorageError::new(e.to_string())))?;
+        self.write_store(|w| w.set_setting(SETTINGS_KEY, Some(&value)))
+    }
+
+    /// Where the book syncs to, if configured.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn sync_settings(&self) -> Result<Option<crate::sync::SyncSettings>> {
+        let value = self.read_store(|r| r.setting(SETTINGS_KEY))?;
+        value
+            .map(|v| {
+                serde_json::from_value(v).map_err(|e| Error::Storage(crate::StorageError::new(e.to_string())))
+            })
+            .transpose()
+    }
+
+    /// Links, pending changes, the last sync, conflicts and refusals.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn sync_status(&self) -> Result<crate::sync::SyncStatus> {
+        let settings = self.sync_settings()?;
+        let links = self.sync_links()?;
+        let cursor = self.consumer_cursor(CONSUMER)?;
+        let mut pending = 0;
+        let mut after = cursor.max(self.read_store(|r| r.feed_horizon())?);
+        loop {
+            let page = self.changes(after, 1000, &crate::ChangeFilter::default())?;
+            pending += page
+                .events
+                .iter()
+                .filter(|e| e.origin != Origin::SyncChatwoot && e.kind != crate::EventKind::MessageAppended)
+                .count() as u64;
+            if page.events.is_empty() || page.next == after {
+                break;
+            }
+            after = page.next;
+        }
+        Ok(crate::sync::SyncStatus {
+            settings,
+            links: links.len() as u64,
+            pending,
+            last_synced_at: links.iter().map(|l| l.synced_at).max(),
+            conflicts: self.read_store(|r| r.sync_conflicts(u32::MAX))?.len() as u64,
+            parked: self.sync_parked()?.len() as u64,
+        })
+    }
+}

@@ -43,6 +43,38 @@ pub use remote::{Remote, RemoteContact, RemoteDraft, RemoteError, RemotePage};
 pub use snapshot::{IDENTIFIER_PREFIX, Snapshot, label_for_tag};
 pub use webhook::{WEBHOOK_MAX_AGE, WebhookError, WebhookOutcome, WebhookSecret, verify_webhook};
 
+/// Where the book syncs to, kept in the book. Never the API token (read from the environment
+/// or a file by whoever runs the sync) and never the webhook secret itself: only the name of
+/// the environment variable that holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    /// The Chatwoot installation's base URL.
+    pub base_url: String,
+    /// The account id.
+    pub account_id: u64,
+    /// The environment variable holding the webhook secret, if webhooks are signed.
+    #[serde(default)]
+    pub webhook_secret_env: Option<String>,
+}
+
+/// What a sync status shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// The settings, if configured.
+    pub settings: Option<SyncSettings>,
+    /// Linked pairs.
+    pub links: u64,
+    /// Local changes not pushed yet (change-feed events after the sync's cursor).
+    pub pending: u64,
+    /// When a pair was last synced.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Conflicts recorded.
+    pub conflicts: u64,
+    /// Contacts Chatwoot refused.
+    pub parked: u64,
+}
+
 /// A linked pair and its base.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncLink {

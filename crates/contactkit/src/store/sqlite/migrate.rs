@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_change_feed.sql"),
     include_str!("migrations/0005_lifecycle.sql"),
     include_str!("migrations/0006_sync.sql"),
+    include_str!("migrations/0007_settings.sql"),
 ];
 
 /// The schema version this library writes.

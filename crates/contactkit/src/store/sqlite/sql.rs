@@ -330,6 +330,10 @@ impl Reader for Sql<'_> {
     fn sync_parked(&mut self) -> Result<Vec<Parked>> {
         sync::parked(self.conn)
     }
+
+    fn setting(&mut self, key: &str) -> Result<Option<serde_json::Value>> {
+        sync::setting(self.conn, key)
+    }
 }
 
 impl Writer for Sql<'_> {
@@ -676,5 +680,9 @@ impl Writer for Sql<'_> {
 
     fn park_sync(&mut self, id: ContactId, reason: Option<&str>, at: DateTime<Utc>) -> Result<()> {
         sync::park(self.conn, id, reason, at)
+    }
+
+    fn set_setting(&mut self, key: &str, value: Option<&serde_json::Value>) -> Result<()> {
+        sync::set_setting(self.conn, key, value)
     }
 }

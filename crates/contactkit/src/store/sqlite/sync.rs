@@ -187,3 +187,29 @@ pub(super) fn parked(conn: &Connection) -> Result<Vec<Parked>> {
     }
     Ok(out)
 }
+
+pub(super) fn setting(conn: &Connection, key: &str) -> Result<Option<serde_json::Value>> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |row| row.get(0))
+        .optional()?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt(e.to_string())))
+        .transpose()
+}
+
+pub(super) fn set_setting(conn: &Connection, key: &str, value: Option<&serde_json::Value>) -> Result<()> {
+    match value {
+        Some(value) => {
+            let text = serde_json::to_string(value).map_err(|e| corrupt(e.to_string()))?;
+            conn.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![key, text])?;
+        }
+        None => {
+            conn.prepare_cached("DELETE FROM settings WHERE key = ?1")?
+                .execute([key])?;
+        }
+    }
+    Ok(())
+}
