@@ -33,7 +33,8 @@
 //! E.164 phone number (`+15551234567`, checked by libphonenumber) is written as is, because a
 //! plus and digits can only ever evaluate to that number, and phone columns must still read as
 //! phones. (Excel may show such a cell as the number `15551234567`; format the column as text
-//! to keep the plus.) Import strips that apostrophe again, so a round trip is exact.
+//! to keep the plus.) A cell that starts with an apostrophe gets one more. Import strips
+//! one apostrophe again, so a round trip is exact.
 //!
 //! ## JSON shape
 //! One object per contact, the same in the array and in NDJSON (see [`ContactJson`]):

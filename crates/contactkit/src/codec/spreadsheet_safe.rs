@@ -10,7 +10,8 @@ const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// The text of a CSV cell made safe to open in a spreadsheet: a cell starting with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return gets a leading apostrophe, except a cell that is
 /// exactly a valid E.164 phone number, which stays as it is (a plus and digits can only
-/// evaluate to that number).
+/// evaluate to that number). A cell that starts with an apostrophe gets one more, so an
+/// import gives back exactly what was exported.
 ///
 /// # Examples
 /// ```
@@ -22,6 +23,9 @@ const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// ```
 pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
     match cell.chars().next() {
+        // A cell that already starts with an apostrophe gets one more, so that reading the
+        // file back (which drops one) gives the text exactly.
+        Some('\'') => Cow::Owned(format!("'{cell}")),
         Some(first) if TRIGGERS.contains(&first) => {
             if first == '+' && Phone::from_e164(cell).is_ok() {
                 Cow::Borrowed(cell)
@@ -38,7 +42,7 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
 pub(crate) fn unprotect(cell: &str) -> &str {
     let cell = cell.trim_start_matches(['\u{200D}', '\u{FEFF}', '\u{200B}']);
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(TRIGGERS) => rest,
+        Some(rest) if rest.starts_with(TRIGGERS) || rest.starts_with('\'') => rest,
         _ => cell,
     }
 }
@@ -53,6 +57,13 @@ mod tests {
             let safe = spreadsheet_safe(cell);
             assert!(safe.starts_with('\''), "{cell:?}");
             assert_eq!(unprotect(&safe), cell);
+        }
+    }
+
+    #[test]
+    fn cells_that_start_with_an_apostrophe_round_trip() {
+        for cell in ["'-!", "'Ollie", "''", "'=1"] {
+            assert_eq!(unprotect(&spreadsheet_safe(cell)), cell, "{cell:?}");
         }
     }
 
