@@ -151,7 +151,15 @@ impl Book {
         };
         let link = self.read_store(|r| r.sync_link_by_remote(rc.id))?;
         let (local, base) = match link {
-            Some(link) => (self.read_store(|r| r.contact(link.contact_id))?, Some(link.base)),
+            Some(link) => match self.read_store(|r| r.contact(link.contact_id))? {
+                Some(contact) => (Some(contact), Some(link.base)),
+                None => {
+                    pass.push_delete(&link)?;
+                    return Ok(WebhookOutcome::Ignored {
+                        reason: "the contact was deleted here".into(),
+                    });
+                }
+            },
             None => (pass.find_local(&rc)?, None),
         };
         match local {
@@ -296,10 +304,14 @@ impl Pass<'_> {
             }
             let link = self.book.read_store(|r| r.sync_link_by_remote(rc.id))?;
             let (local, base) = match link {
-                Some(link) => (
-                    self.book.read_store(|r| r.contact(link.contact_id))?,
-                    Some(link.base),
-                ),
+                Some(link) => match self.book.read_store(|r| r.contact(link.contact_id))? {
+                    Some(contact) => (Some(contact), Some(link.base)),
+                    // Deleted here, not pushed yet: push the delete, never re-create it.
+                    None => {
+                        self.push_delete(&link)?;
+                        continue;
+                    }
+                },
                 None => match self.find_local(rc)? {
                     Some(c) => {
                         self.report.linked += 1;
@@ -370,7 +382,20 @@ impl Pass<'_> {
                 new.attributes.insert(key.clone(), value);
             }
         }
-        let created = match self.book.create(&actor(), new) {
+        // The contact and its link in one transaction: a failure after it (the identifier
+        // update below) can never leave an unlinked twin that a later pass would push back.
+        let base = Snapshot::of_remote(rc, &labels);
+        let created = self.book.write_store(|w| {
+            let created = self.book.create_in(w, &actor(), new)?;
+            w.save_sync_link(&SyncLink {
+                contact_id: created.id,
+                remote_id: rc.id,
+                base: base.clone(),
+                synced_at: now(),
+            })?;
+            Ok(created)
+        });
+        let created = match created {
             Ok(c) => c,
             // Chatwoot holds a value our rules refuse (or one another contact holds): keep the
             // remote contact unlinked and say why, rather than guess.
@@ -389,9 +414,8 @@ impl Pass<'_> {
             identifier: Some(format!("{IDENTIFIER_PREFIX}{}", created.id)),
             ..RemoteDraft::default()
         };
-        let rc = self.remote.update(rc.id, &draft).map_err(remote_err)?;
-        let base = Snapshot::of_remote(&rc, &labels);
-        self.save_link(created.id, rc.id, base)
+        self.remote.update(rc.id, &draft).map_err(remote_err)?;
+        Ok(())
     }
 
     /// Local tag names for label titles: an existing tag whose label it is, else the label.
