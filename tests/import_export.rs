@@ -1490,3 +1490,92 @@ fn a_large_import_rebuilds_the_search_index_once_and_every_row_is_found() {
         "name order holds after the rebuild"
     );
 }
+
+#[test]
+fn outlook_categories_and_google_multi_value_cells_are_split() {
+    let outlook = "First Name,Last Name,E-mail Address,Mobile Phone,Business Phone,Categories\n\
+                   Ana,Souza,ana@x.com,+1 415 555 2671,(415) 555-2672,Hot Lead;VIP; Buyer\n";
+    let book = book();
+    book.import_commit(&api(), outlook.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let c = &contacts(&book)[0];
+    assert_eq!(c.name, "Ana Souza");
+    assert_eq!(c.tags, ["Buyer", "Hot Lead", "VIP"]);
+    assert_eq!(
+        phones(c),
+        [("+14155552671", Some("mobile")), ("+14155552672", Some("work"))]
+    );
+
+    let google = "Name,Group Membership,E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Type,Phone 1 - Value\n\
+                  Bo,* myContacts ::: Friends,* Work,bo@work.example ::: bo@home.example,Mobile,+44 7400 123456 ::: +44 7400 654321\n";
+    let book = self::book();
+    book.import_commit(&api(), google.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let c = &contacts(&book)[0];
+    assert_eq!(c.tags, ["Friends"]);
+    assert_eq!(
+        emails(c),
+        [
+            ("bo@work.example", Some("work")),
+            ("bo@home.example", Some("work"))
+        ]
+    );
+    assert_eq!(
+        phones(c),
+        [
+            ("+447400123456", Some("mobile")),
+            ("+447400654321", Some("mobile"))
+        ]
+    );
+}
+
+#[test]
+fn hubspot_export_imports_with_its_mobile_as_the_primary_phone() {
+    let hubspot = "Record ID,First Name,Last Name,Email,Phone Number,Mobile Phone Number,Lead Status\n\
+                   101,Carla,Dias,carla@x.com,+55 21 3333-4444,+55 21 98888-7777,NEW\n";
+    let book = book();
+    let report = book
+        .import_commit(&api(), hubspot.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let c = &contacts(&book)[0];
+    assert_eq!(
+        phones(c),
+        [("+5521988887777", Some("mobile")), ("+552133334444", None)]
+    );
+    let unmapped: Vec<&str> = report.unmapped.iter().map(|u| u.header.as_str()).collect();
+    assert_eq!(unmapped, ["Record ID", "Lead Status"]);
+}
+
+#[test]
+fn the_error_report_of_json_and_vcard_input_names_line_column_and_value() {
+    let ndjson = "{\"name\": \"Ok\", \"email\": \"ok@x.com\"}\n{\"name\": \"\", \"phone\": \"12\"}\n";
+    let mut errors = Vec::new();
+    book()
+        .import_commit(
+            &api(),
+            ndjson.as_bytes(),
+            &ImportOptions::default(),
+            go,
+            Some(&mut errors),
+        )
+        .unwrap();
+    let text = String::from_utf8(errors).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "import_line,column,value,import_error");
+    assert!(lines.iter().any(|l| l.starts_with("2,phone,12,")), "{text}");
+
+    let vcard = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\nEMAIL:ana@x.com\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:No End\r\n";
+    let mut errors = Vec::new();
+    let report = book()
+        .import_commit(
+            &api(),
+            vcard.as_bytes(),
+            &ImportOptions::default(),
+            go,
+            Some(&mut errors),
+        )
+        .unwrap();
+    assert_eq!((report.created, report.invalid), (1, 1));
+    assert_eq!(report.issues[0].line, 6);
+    assert!(String::from_utf8(errors).unwrap().contains("no END:VCARD"));
+}
