@@ -442,12 +442,24 @@ fn housekeeping_reports_unreachable_and_stale_contacts_and_backs_up_online() {
         .record_inbound(InboundMessage::new(Channel::Telegram, Sender::new("55"), "hi"))
         .expect("inbound");
     assert!(!inbound.contact.reviewed);
+    let to_review = Query::new().filter(contactkit::Filter::Reviewed(false));
+    let page = book.query(&to_review).expect("review list");
+    assert_eq!(
+        page.contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![inbound.contact.id]
+    );
+    assert_eq!(
+        book.count(&Query::new().filter(contactkit::Filter::Reviewed(true)))
+            .expect("count"),
+        3
+    );
     assert_eq!(
         book.mark_reviewed(&me, &[inbound.contact.id, "999".parse().expect("id")])
             .expect("review"),
         1
     );
     assert!(book.get(inbound.contact.id).expect("get").reviewed);
+    assert_eq!(book.count(&to_review).expect("count"), 0);
 
     let dir = tempfile::tempdir().expect("dir");
     let copy = dir.path().join("backup.db");

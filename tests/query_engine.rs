@@ -903,6 +903,7 @@ fn naive_filter(f: &Filter, c: &Contact) -> bool {
         Filter::NoEmail => c.emails.is_empty(),
         Filter::HasPhone => !c.phones.is_empty(),
         Filter::NoPhone => c.phones.is_empty(),
+        Filter::Reviewed(reviewed) => c.reviewed == *reviewed,
         Filter::Attribute(a) => {
             let have = c.attributes.get(&a.key);
             match &a.op {
@@ -1005,6 +1006,8 @@ fn filter_strategy() -> impl Strategy<Value = Filter> {
         Just(Filter::NoEmail),
         Just(Filter::HasPhone),
         Just(Filter::NoPhone),
+        Just(Filter::Reviewed(true)),
+        Just(Filter::Reviewed(false)),
         (0i64..10).prop_map(|n| Filter::attribute("n", AttributeOp::Gt(n.into()))),
         (0i64..10).prop_map(|n| Filter::attribute("n", AttributeOp::Eq(n.into()))),
         (0i64..10).prop_map(|n| Filter::attribute("n", AttributeOp::Ne(n.into()))),

@@ -61,6 +61,9 @@ pub enum Filter {
     HasPhone,
     /// The contact has no phone.
     NoPhone,
+    /// The contact has (`true`) or has not (`false`) been reviewed by a team member since it
+    /// was created automatically: `{"reviewed": false}` is the "review new contacts" list.
+    Reviewed(bool),
     /// A condition on one custom attribute.
     Attribute(AttributeFilter),
 }

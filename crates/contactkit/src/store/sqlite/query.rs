@@ -142,6 +142,9 @@ fn filter_sql(filter: &Filter, out: &mut Stmt) {
         Filter::NoPhone => {
             out.push("c.phone IS NULL");
         }
+        Filter::Reviewed(reviewed) => {
+            out.push("c.reviewed = ?").bind(i64::from(*reviewed));
+        }
         Filter::Attribute(attr) => {
             let (negate, op) = match &attr.op {
                 AttributeOp::Ne(value) => (true, AttributeOp::Eq(value.clone())),
