@@ -1,4 +1,4 @@
-//! The CSV export writer (columns documented on the `codec` module).
+//! The CSV export writer (columns documented on [`crate::ExportFormat`]).
 
 use std::io::Write;
 

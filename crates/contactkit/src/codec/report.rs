@@ -74,9 +74,9 @@ pub struct ImportReport {
     pub rows_read: u64,
     /// Contacts created (preview: that would be).
     pub created: u64,
-    /// Contacts updated under [`OnDuplicate::Update`].
+    /// Contacts updated under [`OnDuplicate::Update`](crate::OnDuplicate::Update).
     pub updated: u64,
-    /// Rows skipped: duplicates under [`OnDuplicate::Skip`], repeated headers.
+    /// Rows skipped: duplicates under [`OnDuplicate::Skip`](crate::OnDuplicate::Skip), repeated headers.
     pub skipped: u64,
     /// Rows with nothing in them.
     pub blank: u64,

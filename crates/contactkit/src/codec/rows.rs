@@ -128,7 +128,7 @@ pub(crate) fn split_tags(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// Reads an attribute cell (see the module docs of `codec` for the rules).
+/// Reads an attribute cell (the rules are on [`crate::ExportFormat`]).
 pub(crate) fn read_attribute(text: &str) -> AttributeValue {
     let t = text.trim();
     match t {
