@@ -373,6 +373,13 @@ fn the_gdpr_export_holds_everything_inserted_for_the_contact() {
         .map(|e| (e.address.as_str(), e.label.as_deref()))
         .collect();
     assert_eq!(emails, vec![("ana@x.com", None), ("ana@work.com", Some("work"))]);
+    let origins: Vec<Option<contactkit::Origin>> = export.contact.phones.iter().map(|p| p.origin).collect();
+    assert_eq!(
+        origins,
+        vec![Some(contactkit::Origin::Whatsapp)],
+        "points are listed with their origins"
+    );
+    assert_eq!(export.contact.emails[1].origin, Some(contactkit::Origin::Ui));
     let channels: Vec<(Channel, &str)> = export
         .channel_identities
         .iter()

@@ -173,6 +173,35 @@ fn a_message_from_a_second_number_of_a_known_email_adds_a_point() {
     assert_eq!(second.contact.id, first.contact.id);
     let phones: Vec<&str> = second.contact.phones.iter().map(|p| p.e164.as_str()).collect();
     assert_eq!(phones, vec!["+5511912345678", "+5521998765432"]);
+    // Each point remembers the door it came through.
+    assert!(
+        second
+            .contact
+            .phones
+            .iter()
+            .all(|p| p.origin == Some(contactkit::Origin::WebWidget))
+    );
+    let agent = Actor::member("u-1", Role::Agent);
+    let c = book
+        .add_email(
+            &agent,
+            second.contact.id,
+            contactkit::PointInput::new("work@example.com"),
+        )
+        .expect("add");
+    let origins: Vec<_> = c.emails.iter().map(|e| (e.address.as_str(), e.origin)).collect();
+    assert_eq!(
+        origins,
+        vec![
+            ("lead@example.com", Some(contactkit::Origin::WebWidget)),
+            ("work@example.com", Some(contactkit::Origin::Ui))
+        ]
+    );
+    assert_eq!(
+        book.get(c.id).expect("get"),
+        c,
+        "what the call returns is what is stored"
+    );
 }
 
 #[test]

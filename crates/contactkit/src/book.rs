@@ -311,7 +311,7 @@ impl Book {
         w.link_tags(id, &tags)?;
         let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
         record_change(w, actor, now, None, &after)?;
-        Ok(after)
+        reloaded(w, after)
     }
 
     /// The contact with this id.
@@ -433,7 +433,7 @@ impl Book {
             w.update_contact(id, &record)?;
             let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
             record_change(w, actor, now, Some(&before), &after)?;
-            Ok(after)
+            reloaded(w, after)
         }
     }
 
@@ -872,7 +872,7 @@ fn change_points_in(
     w.touch(&[id], now)?;
     let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
     record_change(w, actor, now, Some(&before), &after)?;
-    Ok(after)
+    reloaded(w, after)
 }
 
 fn finish_tag_change(w: &mut dyn Writer, actor: &Actor, before: Contact) -> Result<Contact> {
@@ -885,7 +885,7 @@ fn finish_tag_change(w: &mut dyn Writer, actor: &Actor, before: Contact) -> Resu
     w.touch(&[id], now)?;
     let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
     record_change(w, actor, now, Some(&before), &after)?;
-    Ok(after)
+    reloaded(w, after)
 }
 
 fn contacts_of(w: &mut dyn Writer, ids: &[ContactId]) -> Result<Vec<Contact>> {
@@ -905,6 +905,17 @@ fn record_many(w: &mut dyn Writer, actor: &Actor, before: Vec<Contact>) -> Resul
         record_change(w, actor, now, Some(old), &after)?;
     }
     Ok(())
+}
+
+/// The contact as stored after [`record_change`]: read again only when the change added a
+/// point (whose origin it just recorded), so the caller gets what a `get` would return.
+pub(crate) fn reloaded(w: &mut dyn Writer, after: Contact) -> Result<Contact> {
+    let unknown_origin =
+        after.emails.iter().any(|p| p.origin.is_none()) || after.phones.iter().any(|p| p.origin.is_none());
+    if !unknown_origin {
+        return Ok(after);
+    }
+    w.contact(after.id)?.ok_or(Error::NotFound(after.id))
 }
 
 /// The one write path of history: appends the events of a change and updates the
@@ -936,6 +947,17 @@ pub(crate) fn record_change_with(
     }
     let source = FieldSource::of(actor, now);
     let id = after.id;
+    // Every point the change added remembers the door it came through.
+    for point in &after.emails {
+        if before.is_none_or(|b| !b.emails.iter().any(|p| p.address.key() == point.address.key())) {
+            w.set_point_origin(id, PointKind::Email, &point.address.key(), actor.origin)?;
+        }
+    }
+    for point in &after.phones {
+        if before.is_none_or(|b| !b.phones.iter().any(|p| p.e164 == point.e164)) {
+            w.set_point_origin(id, PointKind::Phone, point.e164.as_str(), actor.origin)?;
+        }
+    }
     let changed = |old: Option<&str>, new: Option<&str>| match before {
         None => new.is_some(),
         Some(_) => old != new,

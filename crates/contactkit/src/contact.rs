@@ -251,6 +251,9 @@ pub struct EmailPoint {
     pub address: Email,
     /// A lowercase label such as `work`, `home` or `other`.
     pub label: Option<String>,
+    /// Where the address came from (none for addresses stored before this was recorded).
+    #[serde(default)]
+    pub origin: Option<crate::Origin>,
 }
 
 /// A phone number of a contact: its E.164 value, the text it was given as, an optional label.
@@ -262,6 +265,9 @@ pub struct PhonePoint {
     pub original: String,
     /// A lowercase label such as `mobile`, `work`, `home`, `whatsapp` or `other`.
     pub label: Option<String>,
+    /// Where the number came from (none for numbers stored before this was recorded).
+    #[serde(default)]
+    pub origin: Option<crate::Origin>,
 }
 
 /// A contact as stored.

@@ -468,7 +468,7 @@ impl Book {
                 &[survivor, absorbed],
                 json!({ "survivor": survivor }),
             )?;
-            Ok(after)
+            crate::book::reloaded(w, after)
         })
     }
 }

@@ -60,7 +60,7 @@ impl Book {
             w.update_contact(id, &record)?;
             let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
             record_change_with(w, actor, now, Some(&before), &after, method)?;
-            Ok(after)
+            crate::book::reloaded(w, after)
         })
     }
 

@@ -311,6 +311,15 @@ pub trait Writer: Reader {
 
     /// Stores a book setting (JSON); `None` removes it.
     fn set_setting(&mut self, key: &str, value: Option<&serde_json::Value>) -> Result<()>;
+
+    /// Records where a point came from, unless it has an origin already.
+    fn set_point_origin(
+        &mut self,
+        id: ContactId,
+        kind: PointKind,
+        key: &str,
+        origin: crate::Origin,
+    ) -> Result<()>;
 }
 
 /// A storage backend. Implementations are shared between threads.

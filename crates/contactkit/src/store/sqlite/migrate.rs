@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_lifecycle.sql"),
     include_str!("migrations/0006_sync.sql"),
     include_str!("migrations/0007_settings.sql"),
+    include_str!("migrations/0008_point_origins.sql"),
 ];
 
 /// The schema version this library writes.

@@ -104,7 +104,7 @@ impl Reader for Sql<'_> {
         let mut emails = Vec::new();
         let mut phones = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, value, original, label FROM contact_points
+            "SELECT kind, value, original, label, origin FROM contact_points
              WHERE contact_id = ?1 ORDER BY kind, position",
         )?;
         let mut rows = stmt.query([id.as_raw()])?;
@@ -112,17 +112,22 @@ impl Reader for Sql<'_> {
             let kind: String = row.get(0)?;
             let value: String = row.get(1)?;
             let label: Option<String> = row.get(3)?;
+            let origin = row
+                .get::<_, Option<String>>(4)?
+                .and_then(|o| serde_json::from_value::<crate::Origin>(serde_json::Value::String(o)).ok());
             match kind.as_str() {
                 // Validated when written: reading trusts them (re-parsing every phone of a page
                 // through libphonenumber was most of a page's cost).
                 "email" => emails.push(EmailPoint {
                     address: Email::from_stored(value),
                     label,
+                    origin,
                 }),
                 "phone" => phones.push(PhonePoint {
                     original: row.get::<_, Option<String>>(2)?.unwrap_or_else(|| value.clone()),
                     e164: Phone::from_stored(value),
                     label,
+                    origin,
                 }),
                 other => return Err(corrupt(format!("point kind {other:?}"))),
             }
@@ -405,6 +410,17 @@ impl Writer for Sql<'_> {
     }
 
     fn replace_points(&mut self, id: ContactId, kind: PointKind, points: &[PointRecord]) -> Result<()> {
+        // A point that stays keeps its origin.
+        let origins: std::collections::HashMap<String, Option<String>> = self
+            .conn
+            .prepare_cached(
+                "SELECT key, origin FROM contact_points INDEXED BY contact_points_by_contact
+                 WHERE contact_id = ?1 AND kind = ?2",
+            )?
+            .query_map(params![id.as_raw(), kind.as_str()], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         self.conn
             // INDEXED BY: with bound values SQLite prefers the (kind, key) primary key here,
             // a scan of every point of that kind on each write (found by the import benchmark).
@@ -414,8 +430,8 @@ impl Writer for Sql<'_> {
             )?
             .execute(params![id.as_raw(), kind.as_str()])?;
         let mut insert = self.conn.prepare_cached(
-            "INSERT INTO contact_points (kind, key, contact_id, position, value, original, label)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO contact_points (kind, key, contact_id, position, value, original, label, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for (position, point) in points.iter().enumerate() {
             let inserted = insert.execute(params![
@@ -426,6 +442,7 @@ impl Writer for Sql<'_> {
                 point.value,
                 point.original,
                 point.label,
+                origins.get(&point.key).cloned().flatten(),
             ]);
             match inserted {
                 Ok(_) => {}
@@ -686,5 +703,24 @@ impl Writer for Sql<'_> {
 
     fn set_setting(&mut self, key: &str, value: Option<&serde_json::Value>) -> Result<()> {
         sync::set_setting(self.conn, key, value)
+    }
+
+    fn set_point_origin(
+        &mut self,
+        id: ContactId,
+        kind: PointKind,
+        key: &str,
+        origin: crate::Origin,
+    ) -> Result<()> {
+        let origin = match serde_json::to_value(origin) {
+            Ok(serde_json::Value::String(o)) => o,
+            _ => return Ok(()),
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE contact_points SET origin = ?4 WHERE kind = ?2 AND key = ?3 AND contact_id = ?1 AND origin IS NULL",
+            )?
+            .execute(params![id.as_raw(), kind.as_str(), key, origin])?;
+        Ok(())
     }
 }
