@@ -75,33 +75,7 @@ impl Book {
         selection: &Selection,
         tags: &[S],
     ) -> Result<BulkOutcome> {
-        crate::tag::parse_tags(tags)?;
-        let ids = self.selection_ids(selection)?;
-        let names: Vec<&str> = tags.iter().map(AsRef::as_ref).collect();
-        self.write_store(|w| {
-            let mut outcome = BulkOutcome {
-                selected: 0,
-                changed: 0,
-            };
-            let mut changed_ids = Vec::new();
-            for id in &ids {
-                let Some(before) = w.contact(*id)? else { continue };
-                outcome.selected += 1;
-                let after = self.add_tags_in(w, actor, *id, tags)?;
-                if after.tags != before.tags {
-                    outcome.changed += 1;
-                    changed_ids.push(*id);
-                }
-            }
-            audit::record(
-                w,
-                actor,
-                AuditAction::BulkAddTags,
-                &changed_ids,
-                json!({ "tags": names, "selected": outcome.selected }),
-            )?;
-            Ok(outcome)
-        })
+        self.bulk_tags(actor, selection, tags, AuditAction::BulkAddTags)
     }
 
     /// Removes tags from every contact of the selection, in one transaction.
@@ -113,6 +87,16 @@ impl Book {
         actor: &Actor,
         selection: &Selection,
         tags: &[S],
+    ) -> Result<BulkOutcome> {
+        self.bulk_tags(actor, selection, tags, AuditAction::BulkRemoveTags)
+    }
+
+    fn bulk_tags<S: AsRef<str>>(
+        &self,
+        actor: &Actor,
+        selection: &Selection,
+        tags: &[S],
+        action: AuditAction,
     ) -> Result<BulkOutcome> {
         crate::tag::parse_tags(tags)?;
         let ids = self.selection_ids(selection)?;
@@ -126,7 +110,11 @@ impl Book {
             for id in &ids {
                 let Some(before) = w.contact(*id)? else { continue };
                 outcome.selected += 1;
-                let after = self.remove_tags_in(w, actor, *id, tags)?;
+                let after = if action == AuditAction::BulkAddTags {
+                    self.add_tags_in(w, actor, *id, tags)?
+                } else {
+                    self.remove_tags_in(w, actor, *id, tags)?
+                };
                 if after.tags != before.tags {
                     outcome.changed += 1;
                     changed_ids.push(*id);
@@ -135,7 +123,7 @@ impl Book {
             audit::record(
                 w,
                 actor,
-                AuditAction::BulkRemoveTags,
+                action,
                 &changed_ids,
                 json!({ "tags": names, "selected": outcome.selected }),
             )?;

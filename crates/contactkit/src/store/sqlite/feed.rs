@@ -4,29 +4,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::sql::{from_millis, to_millis};
+use super::wire::{corrupt, name_of, wire};
 use crate::actor::{Origin, Role};
 use crate::contact::ContactId;
-use crate::error::{Error, Result, StorageError};
+use crate::error::{Error, Result};
 use crate::feed::{ChangeFilter, Event, EventActor, EventDraft, EventKind};
 use crate::provenance::{FieldSource, Provenance};
-
-fn corrupt(what: impl std::fmt::Display) -> Error {
-    Error::Storage(StorageError::new(format!(
-        "the change feed holds a value this library cannot read: {what}"
-    )))
-}
-
-fn wire<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| corrupt(format!("{text:?}: {e}")))
-}
-
-fn name_of<T: serde::Serialize>(value: &T) -> Result<String> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => Ok(s),
-        _ => Err(corrupt("a wire name is not a string")),
-    }
-}
 
 pub(super) fn append(conn: &Connection, event: &EventDraft) -> Result<u64> {
     let changes = serde_json::to_string(&event.changes).map_err(|e| corrupt(e.to_string()))?;

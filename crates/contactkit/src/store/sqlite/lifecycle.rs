@@ -5,32 +5,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::sql::{from_millis, to_millis};
+use super::wire::{corrupt, name_of, wire};
 use crate::actor::{Actor, Origin, Role};
 use crate::audit::{AuditAction, AuditEntry};
 use crate::contact::{ContactId, Verification};
 use crate::conversation::{
     Channel, ChannelIdentity, Conversation, ConversationId, Direction, Message, MessageId,
 };
-use crate::error::{Error, Result, StorageError};
+use crate::error::Result;
 use crate::verification::VerificationRecord;
-
-fn corrupt(what: impl std::fmt::Display) -> Error {
-    Error::Storage(StorageError::new(format!(
-        "the book holds a value this library cannot read: {what}"
-    )))
-}
-
-fn wire<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| corrupt(format!("{text:?}: {e}")))
-}
-
-fn name_of<T: serde::Serialize>(value: &T) -> Result<String> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => Ok(s),
-        _ => Err(corrupt("a wire name is not a string")),
-    }
-}
 
 pub(super) fn identity_owner(
     conn: &Connection,

@@ -8,6 +8,7 @@ mod query;
 mod search;
 mod sql;
 mod sync;
+mod wire;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
