@@ -285,7 +285,7 @@ static void test_tags_emails_phones(void) {
           "\"id\":999");
 
     OK(contactkit_contact_add_email(book, AGENT, id, "ana@work.example", "Work", &json));
-    CONTAINS(json, "{\"address\":\"ana@work.example\",\"label\":\"work\"}");
+    CONTAINS(json, "{\"address\":\"ana@work.example\",\"label\":\"work\",\"origin\":");
     contactkit_string_free(json);
     FAILS(contactkit_contact_add_email(book, AGENT, id, "nope", NULL, &json), CONTACTKIT_STATUS_INVALID,
           "\"field\":\"email\"");
