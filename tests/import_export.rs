@@ -1579,3 +1579,22 @@ fn the_error_report_of_json_and_vcard_input_names_line_column_and_value() {
     assert_eq!(report.issues[0].line, 6);
     assert!(String::from_utf8(errors).unwrap().contains("no END:VCARD"));
 }
+
+#[test]
+fn vcards_with_cr_only_line_ends_are_read_card_by_card() {
+    let vcard = "BEGIN:VCARD\rVERSION:3.0\rFN:Ana\rEND:VCARD\rBEGIN:VCARD\rVERSION:3.0\rFN:Bo\rTEL;TYPE=CELL:+1 415 555 2671\rEND:VCARD\r";
+    let book = book();
+    let report = book
+        .import_commit(&api(), vcard.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.format, report.created), (ImportFormat::Vcard, 2));
+    let all = contacts(&book);
+    assert_eq!(all[1].name, "Bo");
+    assert_eq!(phones(&all[1]), [("+14155552671", Some("mobile"))]);
+
+    let bad = "BEGIN:VCARD\rVERSION:3.0\rFN:Ana\rEND:VCARD\rBEGIN:VCARD\rVERSION:3.0\rFN:Cut\r";
+    let report = book
+        .import_preview(bad.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.issues[0].line, 5, "{:?}", report.issues);
+}

@@ -539,30 +539,37 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> 
         if n == 0 {
             break;
         }
-        number += 1;
-        let bare = line.trim().trim_start_matches('\u{FEFF}');
-        if card.is_empty() {
-            if bare.eq_ignore_ascii_case("BEGIN:VCARD") {
-                start = number;
-                card.push_str(bare);
-                card.push_str("\r\n");
+        // LF and CRLF end lines, and so does a lone CR: old Mac files use only CR, and some
+        // exporters write CR CR LF.
+        let text = line.trim_end_matches(['\r', '\n']);
+        for piece in text.split('\r') {
+            number += 1;
+            let bare = piece.trim().trim_start_matches('\u{FEFF}');
+            if card.is_empty() {
+                if bare.eq_ignore_ascii_case("BEGIN:VCARD") {
+                    start = number;
+                    card.push_str(bare);
+                    card.push_str("\r\n");
+                }
+                continue;
             }
-            continue;
-        }
-        // CR CR LF files: a lone CR is a line end too.
-        card.push_str(line.trim_end_matches(['\r', '\n']));
-        card.push_str("\r\n");
-        if bare.eq_ignore_ascii_case("END:VCARD") {
-            let row = match VCard::parse(&card) {
-                Ok(parsed) => Ok(crate::codec::vcard::candidate(&parsed)),
-                Err(e) => Err(Problem {
-                    column: None,
-                    value: short(&card),
-                    reason: format!("not a readable vCard ({e:?})"),
-                }),
-            };
-            run.accept(start, row, None, None, bytes.get())?;
-            card.clear();
+            if piece.is_empty() {
+                continue;
+            }
+            card.push_str(piece);
+            card.push_str("\r\n");
+            if bare.eq_ignore_ascii_case("END:VCARD") {
+                let row = match VCard::parse(&card) {
+                    Ok(parsed) => Ok(crate::codec::vcard::candidate(&parsed)),
+                    Err(e) => Err(Problem {
+                        column: None,
+                        value: short(&card),
+                        reason: format!("not a readable vCard ({e:?})"),
+                    }),
+                };
+                run.accept(start, row, None, None, bytes.get())?;
+                card.clear();
+            }
         }
     }
     if !card.is_empty() {
