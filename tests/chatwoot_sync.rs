@@ -593,3 +593,48 @@ fn webhooks_are_verified_and_applied_idempotently_and_never_resurrect() {
         Err(Error::Webhook(WebhookError::Malformed(_)))
     ));
 }
+
+#[test]
+fn ten_thousand_contacts_sync_with_progress() {
+    let book = Book::open_in_memory(BookOptions::default()).expect("book");
+    let api = Actor::api("seed");
+    for i in 0..5_000 {
+        book.create(
+            &api,
+            NewContact::new(format!("Local {i}")).email(format!("l{i}@example.com")),
+        )
+        .expect("create");
+    }
+    let mut remote = FakeChatwoot::new();
+    for i in 0..5_000 {
+        remote
+            .ui_create(&format!("Remote {i}"), Some(&format!("r{i}@example.com")), None)
+            .expect("remote");
+    }
+    let mut seen: Vec<SyncProgress> = Vec::new();
+    let report = book
+        .sync_now(&mut remote, |p| {
+            seen.push(p);
+            ControlFlow::Continue(())
+        })
+        .expect("sync");
+    assert_eq!((report.created_local, report.created_remote), (5_000, 5_000));
+    assert_eq!(remote.contacts().len(), 10_000);
+    assert_eq!(book.count(&contactkit::Query::new()).expect("count"), 10_000);
+    // Progress: every phase counts up to its total, the scan's total is Chatwoot's count.
+    let scan_total = seen
+        .iter()
+        .filter(|p| p.phase == Phase::Scan)
+        .map(|p| p.total)
+        .max();
+    assert_eq!(scan_total, Some(5_000));
+    for phase in [Phase::Merge, Phase::PushNew] {
+        let steps: Vec<&SyncProgress> = seen.iter().filter(|p| p.phase == phase).collect();
+        assert_eq!(steps.len(), 5_000, "{phase:?}");
+        assert!(
+            steps
+                .windows(2)
+                .all(|w| w[0].done < w[1].done && w[0].total == w[1].total)
+        );
+    }
+}
