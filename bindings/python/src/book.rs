@@ -947,4 +947,75 @@ impl ContactBook {
     fn backup(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         self.run(py, move |b| b.backup(&path))
     }
+
+    /// Stores where the book syncs to: a Chatwoot base URL and account id, and optionally the
+    /// name of the environment variable that holds the webhook secret. The API token is never
+    /// stored.
+    #[pyo3(signature = (base_url, account_id, *, webhook_secret_env=None))]
+    fn configure_sync(
+        &self,
+        py: Python<'_>,
+        base_url: String,
+        account_id: u64,
+        webhook_secret_env: Option<String>,
+    ) -> PyResult<()> {
+        let settings = contactkit::sync::SyncSettings {
+            base_url,
+            account_id,
+            webhook_secret_env,
+        };
+        self.run(py, move |b| b.configure_sync(&settings))
+    }
+
+    /// Syncs with Chatwoot now (see `configure_sync`), with the user's API `token`, and
+    /// returns the report as a dict. `progress(phase, done, total)` is called as it goes;
+    /// raising in it cancels the sync, and running it again resumes without duplicates.
+    /// Raises `SyncError` when Chatwoot cannot be reached or refuses the token.
+    #[pyo3(signature = (token, *, progress=None))]
+    fn sync_now<'py>(
+        &self,
+        py: Python<'py>,
+        token: String,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let book = self.book()?;
+        let mut raised: Option<PyErr> = None;
+        let result = py.detach(|| {
+            let settings = book.sync_settings()?.ok_or_else(|| {
+                contactkit::Error::Sync(contactkit::RemoteError::Malformed(
+                    "the book has no sync settings: call configure_sync first".into(),
+                ))
+            })?;
+            let config = contactkit::chatwoot::ChatwootConfig::new(
+                &settings.base_url,
+                settings.account_id,
+                contactkit::chatwoot::ApiToken::new(token),
+            );
+            let mut client = contactkit::chatwoot::ChatwootClient::new(config);
+            book.sync_now(&mut client, |p| {
+                let Some(func) = &progress else {
+                    return std::ops::ControlFlow::Continue(());
+                };
+                let phase = crate::convert::wire_name(&p.phase);
+                match Python::attach(|py| func.bind(py).call1((phase, p.done, p.total)).map(drop)) {
+                    Ok(()) => std::ops::ControlFlow::Continue(()),
+                    Err(err) => {
+                        raised = Some(err);
+                        std::ops::ControlFlow::Break(())
+                    }
+                }
+            })
+        });
+        if let Some(err) = raised {
+            return Err(err);
+        }
+        let report = result.map_err(errors::to_py)?;
+        to_plain(py, &report)
+    }
+
+    /// Links, pending changes, the last sync, conflicts and refusals, as a dict.
+    fn sync_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let status = self.run(py, |b| b.sync_status())?;
+        to_plain(py, &status)
+    }
 }

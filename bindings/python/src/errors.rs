@@ -176,6 +176,7 @@ pub fn to_py(err: Error) -> PyErr {
             other => match other.kind() {
                 ErrorKind::Storage => raise::<StorageError>(py, message, &[]),
                 ErrorKind::Io => raise::<StreamError>(py, message, &[]),
+                ErrorKind::Sync | ErrorKind::Webhook => raise::<SyncError>(py, message, &[]),
                 // Cancelled never reaches Python: a progress callback cancels by raising, and
                 // that exception is what the caller sees (see stream.rs).
                 _ => raise::<ContactKitError>(py, message, &[]),
