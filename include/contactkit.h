@@ -23,7 +23,8 @@
  *   must be used by one thread at a time. Callbacks run on the calling thread.
  * - No panic ever crosses into C: a bug gives CONTACTKIT_STATUS_PANIC.
  *
- * Not in this version: the Chatwoot sync (the core does not have it yet).
+ * The Chatwoot sync: contactkit_sync_configure, contactkit_sync_now, contactkit_sync_status,
+ * contactkit_sync_apply_webhook (the API token is passed to each call, never stored).
  *
  * Link: -lcontactkit_ffi (libcontactkit_ffi.so or libcontactkit_ffi.a; with the static
  * library add -lpthread -ldl -lm). See docs/c-api.md.
@@ -110,6 +111,15 @@ enum contactkit_status
    */
   CONTACTKIT_STATUS_CANCELLED = 206,
   /**
+   * The Chatwoot sync failed after its retries (unreachable, the token refused, an answer
+   * it cannot read); details `kind`. Running the sync again resumes it.
+   */
+  CONTACTKIT_STATUS_SYNC = 207,
+  /**
+   * A Chatwoot webhook was refused (unsigned, a bad signature, stale, malformed).
+   */
+  CONTACTKIT_STATUS_WEBHOOK = 208,
+  /**
    * The storage backend (SQLite) failed.
    */
   CONTACTKIT_STATUS_STORAGE = 300,
@@ -191,6 +201,17 @@ typedef struct contactkit_book contactkit_book;
  * lock between pages, so writers are never blocked.
  */
 typedef struct contactkit_cursor contactkit_cursor;
+
+/**
+ * A progress callback of a sync: called on the calling thread at every step with
+ * `user_data` as given, the phase (`"push_deletes"`, `"scan"`, `"merge"`, `"push_new"`,
+ * `"reconcile"`; a static string, valid for the call only) and `done` of `total` steps in
+ * it. Returning non-zero cancels the sync (running it again resumes without duplicates).
+ */
+typedef int (*contactkit_sync_progress_fn)(void *user_data,
+                                           const char *phase,
+                                           uint64_t done,
+                                           uint64_t total);
 
 /**
  * A progress callback of an import or export: called on the calling thread after every row
@@ -813,6 +834,84 @@ void contactkit_cursor_free(contactkit_cursor *cursor);
  * fail and does not touch the last error). Threads: safe from any thread.
  */
 const char *contactkit_status_name(uint32_t status);
+
+/**
+ * Stores where the book syncs to. `settings_json` is a SyncSettings:
+ * `{"base_url": "https://chat.example", "account_id": 3, "webhook_secret_env": null}`. The
+ * API token is never stored.
+ *
+ * Ownership: nothing is allocated; the arguments are only read.
+ * Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID (a URL that is not http(s)),
+ * STORAGE. Threads: any thread.
+ *
+ * # Safety
+ * `book` is NULL or a live handle; `settings_json` is NULL or NUL-terminated.
+ */
+contactkit_status contactkit_sync_configure(const contactkit_book *book,
+                                            const char *settings_json);
+
+/**
+ * The sync's status as JSON: `{"settings": SyncSettings or null, "links": N, "pending": N,
+ * "last_synced_at": time or null, "conflicts": N, "parked": N}`.
+ *
+ * Ownership: on success the caller owns `*out_status_json` and frees it with
+ * `contactkit_string_free`; on failure it is NULL.
+ * Errors: NULL_ARGUMENT, STORAGE. Threads: any thread.
+ *
+ * # Safety
+ * `book` is NULL or a live handle; `out_status_json` is NULL or writable.
+ */
+contactkit_status contactkit_sync_status(const contactkit_book *book,
+                                         char **out_status_json);
+
+/**
+ * Syncs the book with Chatwoot now, with the user's API `token` (sent only in the
+ * `api_access_token` header, never stored or put in an error). `progress` (NULL for none)
+ * is called with `user_data` at every step; non-zero cancels. The report is a SyncReport:
+ * `{"created_local", "updated_local", "deleted_local", "created_remote", "updated_remote",
+ * "deleted_remote", "linked", "conflicts", "refused": [[contact_id, reason]...]}`.
+ *
+ * Ownership: on success the caller owns `*out_report_json` and frees it with
+ * `contactkit_string_free`; on failure it is NULL. contactkit does not keep `user_data`.
+ * Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_ARGUMENT (no sync settings), SYNC (Chatwoot
+ * unreachable or refusing the token, after retries; details `kind`), CANCELLED, STORAGE.
+ * Threads: any thread; `progress` runs on the calling thread, during the call only.
+ *
+ * # Safety
+ * `book` is NULL or a live handle; `token` is NULL or NUL-terminated; `progress` is NULL
+ * or callable with `user_data`; `out_report_json` is NULL or writable.
+ */
+contactkit_status contactkit_sync_now(const contactkit_book *book,
+                                      const char *token,
+                                      contactkit_sync_progress_fn progress,
+                                      void *user_data,
+                                      char **out_report_json);
+
+/**
+ * Applies a Chatwoot webhook as received: `headers_json` is a JSON array of `[name, value]`
+ * pairs, `body` the raw body (`body_len` bytes, not NUL-terminated), `secret` the webhook
+ * secret (NULL when webhooks are not signed). The contact's current state is read with the
+ * user's `token` and merged. The outcome is `{"outcome": "applied"|"created", "contact_id":
+ * N}` or `{"outcome": "ignored", "reason": "…"}`.
+ *
+ * Ownership: on success the caller owns `*out_outcome_json` and frees it with
+ * `contactkit_string_free`; on failure it is NULL.
+ * Errors: NULL_ARGUMENT, INVALID_UTF8, INVALID_JSON, INVALID_ARGUMENT (no sync settings),
+ * WEBHOOK (unsigned, a bad signature, stale, malformed; details `kind`), SYNC, STORAGE.
+ * Threads: any thread.
+ *
+ * # Safety
+ * `book` is NULL or a live handle; `token`, `headers_json` and `secret` are NULL or
+ * NUL-terminated; `body` is NULL or points to `body_len` readable bytes;
+ * `out_outcome_json` is NULL or writable.
+ */
+contactkit_status contactkit_sync_apply_webhook(const contactkit_book *book,
+                                                const char *token,
+                                                const char *headers_json,
+                                                const uint8_t *body,
+                                                size_t body_len,
+                                                const char *secret,
+                                                char **out_outcome_json);
 
 /**
  * Every tag of the book with its number of contacts, in name order, as a JSON array

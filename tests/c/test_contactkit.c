@@ -816,6 +816,56 @@ static void test_threads(void) {
     contactkit_book_free(book);
 }
 
+/* The sync's settings, status, webhook checks and the error paths of "sync now" (a real
+ * sync needs a Chatwoot; the Rust and Python suites run it against a fake). */
+static void test_sync(void) {
+    contactkit_book *book = new_book();
+    char *json = SENTINEL;
+    /* No settings yet: sync_now says so without touching the network. */
+    FAILS(contactkit_sync_now(book, "token", NULL, NULL, &json), CONTACTKIT_STATUS_INVALID_ARGUMENT,
+          "\"argument\":\"book\"");
+    CHECK(json == NULL);
+    OK(contactkit_sync_status(book, &json));
+    CONTAINS(json, "\"settings\":null");
+    CONTAINS(json, "\"links\":0");
+    contactkit_string_free(json);
+    FAILS(contactkit_sync_configure(book, "{\"base_url\": \"ftp://x\", \"account_id\": 1}"),
+          CONTACTKIT_STATUS_INVALID, "ftp://x");
+    FAILS(contactkit_sync_configure(book, "{\"url\": 1}"), CONTACTKIT_STATUS_INVALID_JSON,
+          "\"argument\":\"settings_json\"");
+    FAILS(contactkit_sync_configure(NULL, "{}"), CONTACTKIT_STATUS_NULL_ARGUMENT, "\"argument\":\"book\"");
+    OK(contactkit_sync_configure(book, "{\"base_url\": \"http://127.0.0.1:9\", \"account_id\": 3}"));
+    OK(contactkit_sync_status(book, &json));
+    CONTAINS(json, "\"account_id\":3");
+    contactkit_string_free(json);
+    FAILS(contactkit_sync_status(book, NULL), CONTACTKIT_STATUS_NULL_ARGUMENT, "\"argument\":\"out_status_json\"");
+    FAILS(contactkit_sync_now(book, NULL, NULL, NULL, &json), CONTACTKIT_STATUS_NULL_ARGUMENT, "\"argument\":\"token\"");
+    FAILS(contactkit_sync_now(book, "token", NULL, NULL, NULL), CONTACTKIT_STATUS_NULL_ARGUMENT,
+          "\"argument\":\"out_report_json\"");
+
+    /* Webhooks: checked before any call to Chatwoot. */
+    const char *body = "{\"event\":\"conversation_created\",\"id\":7}";
+    OK(contactkit_sync_apply_webhook(book, "token", "[]", (const uint8_t *)body, strlen(body), NULL, &json));
+    CONTAINS(json, "\"outcome\":\"ignored\"");
+    contactkit_string_free(json);
+    FAILS(contactkit_sync_apply_webhook(book, "token", "[]", (const uint8_t *)body, strlen(body), "s3cret", &json),
+          CONTACTKIT_STATUS_WEBHOOK, "\"kind\":\"webhook\"");
+    CONTAINS(contactkit_last_error_message(), "not signed");
+    FAILS(contactkit_sync_apply_webhook(book, "token", "[[\"X-Chatwoot-Timestamp\", \"1\"], [\"X-Chatwoot-Signature\", \"sha256=00\"]]",
+                                        (const uint8_t *)body, strlen(body), "s3cret", &json),
+          CONTACTKIT_STATUS_WEBHOOK, "\"kind\":\"webhook\"");
+    CONTAINS(contactkit_last_error_message(), "outside the accepted window");
+    FAILS(contactkit_sync_apply_webhook(book, "token", "[]", (const uint8_t *)"nope", 4, NULL, &json),
+          CONTACTKIT_STATUS_WEBHOOK, "\"kind\":\"webhook\"");
+    CONTAINS(contactkit_last_error_message(), "not a contact event");
+    FAILS(contactkit_sync_apply_webhook(book, "token", "{", (const uint8_t *)body, strlen(body), NULL, &json),
+          CONTACTKIT_STATUS_INVALID_JSON, "\"argument\":\"headers_json\"");
+    FAILS(contactkit_sync_apply_webhook(book, "token", "[]", NULL, 0, NULL, &json), CONTACTKIT_STATUS_NULL_ARGUMENT,
+          "\"argument\":\"body\"");
+    CHECK(strcmp(contactkit_status_name(CONTACTKIT_STATUS_SYNC), "SYNC") == 0);
+    contactkit_book_free(book);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/contactkit-c-test-XXXXXX");
     if (mkdtemp(tmpdir) == NULL) {
@@ -838,6 +888,7 @@ int main(void) {
     test_import_export();
     test_change_feed();
     test_gdpr_duplicates_merge_backup();
+    test_sync();
     test_threads();
 
     char path[128];

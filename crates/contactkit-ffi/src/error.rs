@@ -59,6 +59,8 @@ impl FfiError {
                 K::Import => contactkit_status::Import,
                 K::Io => contactkit_status::Io,
                 K::Cancelled => contactkit_status::Cancelled,
+                K::Sync => contactkit_status::Sync,
+                K::Webhook => contactkit_status::Webhook,
                 _ => contactkit_status::Internal,
             },
         }

@@ -27,6 +27,7 @@ mod inbound;
 mod maintenance;
 mod query;
 mod status;
+mod sync;
 mod tags;
 mod transfer;
 
@@ -55,6 +56,10 @@ pub use query::{
     contactkit_cursor_next, contactkit_query,
 };
 pub use status::{contactkit_status, contactkit_status_name};
+pub use sync::{
+    contactkit_sync_apply_webhook, contactkit_sync_configure, contactkit_sync_now,
+    contactkit_sync_progress_fn, contactkit_sync_status,
+};
 pub use tags::{
     contactkit_tag_delete, contactkit_tag_merge, contactkit_tag_rename, contactkit_tags_find,
     contactkit_tags_list,

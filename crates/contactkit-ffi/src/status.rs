@@ -47,6 +47,11 @@ pub enum contactkit_status {
     Import = 205,
     /// The progress callback returned non-zero.
     Cancelled = 206,
+    /// The Chatwoot sync failed after its retries (unreachable, the token refused, an answer
+    /// it cannot read); details `kind`. Running the sync again resumes it.
+    Sync = 207,
+    /// A Chatwoot webhook was refused (unsigned, a bad signature, stale, malformed).
+    Webhook = 208,
     /// The storage backend (SQLite) failed.
     Storage = 300,
     /// The book file was written by a newer contactkit (details `found`, `supported`); it
@@ -63,7 +68,7 @@ pub enum contactkit_status {
 
 impl contactkit_status {
     /// Every status, for the conversion from `u32`.
-    const ALL: [contactkit_status; 17] = [
+    const ALL: [contactkit_status; 19] = [
         contactkit_status::Ok,
         contactkit_status::NullArgument,
         contactkit_status::InvalidUtf8,
@@ -76,6 +81,8 @@ impl contactkit_status {
         contactkit_status::ResyncRequired,
         contactkit_status::Import,
         contactkit_status::Cancelled,
+        contactkit_status::Sync,
+        contactkit_status::Webhook,
         contactkit_status::Storage,
         contactkit_status::SchemaTooNew,
         contactkit_status::Io,
@@ -101,6 +108,8 @@ impl contactkit_status {
             contactkit_status::NotFound => c"NOT_FOUND",
             contactkit_status::PermissionDenied => c"PERMISSION_DENIED",
             contactkit_status::ResyncRequired => c"RESYNC_REQUIRED",
+            contactkit_status::Sync => c"SYNC",
+            contactkit_status::Webhook => c"WEBHOOK",
             contactkit_status::Import => c"IMPORT",
             contactkit_status::Cancelled => c"CANCELLED",
             contactkit_status::Storage => c"STORAGE",
