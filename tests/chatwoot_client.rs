@@ -196,3 +196,49 @@ fn a_book_syncs_with_chatwoot_over_http() {
         "{again:?}"
     );
 }
+
+#[test]
+fn filter_and_merge_follow_chatwoots_shapes() {
+    let server = FakeChatwootServer::start(3, TOKEN).expect("server");
+    let mut c = client(&server);
+    let ana = c.create(&draft("Ana", "ana@example.com")).expect("ana");
+    let twin = c
+        .create(&RemoteDraft {
+            name: Some("Ana S".into()),
+            phone_number: Some(Some("+14155552671".into())),
+            custom_attributes: [("city".to_string(), serde_json::json!("Lisbon"))]
+                .into_iter()
+                .collect(),
+            ..RemoteDraft::default()
+        })
+        .expect("twin");
+    c.create(&draft("Bo", "bo@other.org")).expect("bo");
+    let conditions = serde_json::json!([
+        {"attribute_key": "email", "filter_operator": "contains", "values": ["@example.com"], "query_operator": "OR"},
+        {"attribute_key": "phone_number", "filter_operator": "equal_to", "values": ["+14155552671"], "query_operator": null}
+    ]);
+    let page = c.filter(&conditions, 1).expect("filter");
+    assert_eq!((page.total, page.contacts.len()), (2, 2));
+    let bad = serde_json::json!([{"attribute_key": "shoe_size", "filter_operator": "equal_to", "values": ["9"], "query_operator": null}]);
+    assert!(matches!(
+        c.filter(&bad, 1),
+        Err(RemoteError::Unprocessable { .. })
+    ));
+    let merged = c.merge(ana.id, twin.id).expect("merge");
+    assert_eq!(
+        (merged.id, merged.name.as_str()),
+        (ana.id, "Ana"),
+        "non-blank base values win"
+    );
+    assert_eq!(
+        merged.phone_number.as_deref(),
+        Some("+14155552671"),
+        "blanks are filled from the mergee"
+    );
+    assert_eq!(merged.custom_attributes["city"], serde_json::json!("Lisbon"));
+    assert_eq!(
+        c.show(twin.id).expect_err("the mergee is gone"),
+        RemoteError::NotFound
+    );
+    assert_eq!(c.merge(ana.id, 999).expect_err("404"), RemoteError::NotFound);
+}

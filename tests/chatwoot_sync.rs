@@ -638,3 +638,48 @@ fn ten_thousand_contacts_sync_with_progress() {
         );
     }
 }
+
+#[test]
+fn webhooks_out_of_order_or_late_never_undo_a_newer_state() {
+    let book = Book::open_in_memory(BookOptions::default()).expect("book");
+    let ana = book
+        .create(&agent(), NewContact::new("Ana").email("ana@example.com"))
+        .expect("ana");
+    let mut remote = FakeChatwoot::new();
+    sync(&book, &mut remote);
+    let (rid, _) = remote_by_email(&remote, "ana@example.com");
+    // Two edits there; their webhooks arrive newest first, then the older one, then it again.
+    remote
+        .ui_update(
+            rid,
+            &RemoteDraft {
+                name: Some("Ana v1".into()),
+                ..RemoteDraft::default()
+            },
+        )
+        .expect("v1");
+    let old = format!(
+        r#"{{"event":"contact_updated","id":{rid},"name":"Ana v1","changed_attributes":[{{"name":{{"previous_value":"Ana","current_value":"Ana v1"}}}}]}}"#
+    );
+    remote
+        .ui_update(
+            rid,
+            &RemoteDraft {
+                name: Some("Ana v2".into()),
+                ..RemoteDraft::default()
+            },
+        )
+        .expect("v2");
+    let new = format!(
+        r#"{{"event":"contact_updated","id":{rid},"name":"Ana v2","changed_attributes":[{{"name":{{"previous_value":"Ana v1","current_value":"Ana v2"}}}}]}}"#
+    );
+    for body in [&new, &old, &old] {
+        book.apply_webhook(&mut remote, &[], body.as_bytes(), None)
+            .expect("webhook");
+        assert_eq!(
+            book.get(ana.id).expect("ana").name,
+            "Ana v2",
+            "a stale webhook body undid a newer state"
+        );
+    }
+}

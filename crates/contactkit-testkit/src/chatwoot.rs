@@ -146,6 +146,90 @@ impl FakeChatwoot {
         self.remove(id);
     }
 
+    /// `POST /actions/contact_merge`: the mergee is deleted (no webhook); the base keeps its
+    /// non-blank values and takes the mergee's where it has none; custom attributes are
+    /// combined; the mergee's labels are not carried over (Chatwoot v4.15.1).
+    pub fn merge(&mut self, base: i64, mergee: i64) -> Result<i64, RemoteError> {
+        if !self.contacts.contains_key(&base) || !self.contacts.contains_key(&mergee) {
+            return Err(RemoteError::NotFound);
+        }
+        if base == mergee {
+            return Ok(base);
+        }
+        let gone = self.remove(mergee).ok_or(RemoteError::NotFound)?;
+        let mut kept = self.contacts.get(&base).cloned().ok_or(RemoteError::NotFound)?;
+        let fill = |mine: &mut Option<String>, theirs: Option<String>| {
+            if mine.as_deref().is_none_or(str::is_empty) {
+                *mine = theirs;
+            }
+        };
+        if kept.name.is_empty() {
+            kept.name = gone.name.clone();
+        }
+        fill(&mut kept.email, gone.email.clone());
+        fill(&mut kept.phone_number, gone.phone_number.clone());
+        fill(&mut kept.identifier, gone.identifier.clone());
+        for (key, value) in gone.custom_attributes {
+            kept.custom_attributes.entry(key).or_insert(value);
+        }
+        self.unindex(&self.contacts[&base].clone());
+        self.index(base, &kept);
+        self.contacts.insert(base, kept);
+        Ok(base)
+    }
+
+    /// `POST /contacts/filter` over the resolved contacts: `equal_to` and `contains` on
+    /// `name`, `email`, `phone_number` and `identifier`, joined left to right by AND / OR.
+    pub fn filter(&self, conditions: &[Value]) -> Result<Vec<i64>, RemoteError> {
+        let mut out = Vec::new();
+        for (id, c) in &self.contacts {
+            let mut result: Option<bool> = None;
+            let mut join = "AND".to_owned();
+            for cond in conditions {
+                let key = cond["attribute_key"].as_str().unwrap_or_default();
+                let op = cond["filter_operator"].as_str().unwrap_or_default();
+                let want = cond["values"][0].as_str().unwrap_or_default().to_lowercase();
+                let have = match key {
+                    "name" => Some(c.name.to_lowercase()),
+                    "email" => c.email.clone(),
+                    "phone_number" => c.phone_number.clone(),
+                    "identifier" => c.identifier.clone(),
+                    other => {
+                        return Err(RemoteError::Unprocessable {
+                            message: format!("Invalid attribute key - [{other}]."),
+                            attributes: Vec::new(),
+                        });
+                    }
+                }
+                .unwrap_or_default()
+                .to_lowercase();
+                let hit = match op {
+                    "equal_to" => have == want,
+                    "contains" => have.contains(&want),
+                    other => {
+                        return Err(RemoteError::Unprocessable {
+                            message: format!(
+                                "Invalid operator. The allowed operators for {key} are [equal_to,contains]. ({other})"
+                            ),
+                            attributes: Vec::new(),
+                        });
+                    }
+                };
+                result = Some(match (result, join.as_str()) {
+                    (None, _) => hit,
+                    (Some(r), "OR") => r || hit,
+                    (Some(r), _) => r && hit,
+                });
+                join = cond["query_operator"].as_str().unwrap_or("AND").to_owned();
+            }
+            let resolved = c.email.is_some() || c.phone_number.is_some() || c.identifier.is_some();
+            if resolved && result.unwrap_or(true) {
+                out.push(*id);
+            }
+        }
+        Ok(out)
+    }
+
     fn fault(&mut self, op: Op) -> Result<(), RemoteError> {
         self.calls += 1;
         match self.faults.front() {

@@ -148,6 +148,20 @@ fn route(state: &mut ServerState, method: &Method, path: &str, query: &str, body
                 json!({ "meta": { "count": p.total, "current_page": page }, "payload": payload })
             })
         }
+        (Method::Post, ["contacts", "filter"]) => {
+            let page = param("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
+            let conditions = body.get("payload").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+            cw.filter(&conditions).map(|ids| {
+                let rows: Vec<Value> =
+                    ids.iter().skip((page - 1) * 15).take(15).map(|id| contact_json(*id, &cw.contacts()[id])).collect();
+                json!({ "meta": { "count": ids.len(), "current_page": page }, "payload": rows })
+            })
+        }
+        (Method::Post, ["actions", "contact_merge"]) => {
+            let base = body.get("base_contact_id").and_then(|v| v.as_i64()).unwrap_or(0);
+            let mergee = body.get("mergee_contact_id").and_then(|v| v.as_i64()).unwrap_or(0);
+            cw.merge(base, mergee).map(|id| contact_json(id, &cw.contacts()[&id]))
+        }
         (Method::Get, ["contacts", "search"]) => match param("q").filter(|q| !q.trim().is_empty()) {
             None => return (422, json!({ "error": "Specify search string with parameter q" })),
             Some(q) => cw.search(&q).map(|hits| {

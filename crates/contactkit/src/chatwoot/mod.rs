@@ -193,30 +193,41 @@ impl ChatwootClient {
         }
     }
 
-    /// One call with retries; the body of a 2xx response.
+    /// One call of a path under the account, with retries; the body of a 2xx response.
     fn call(&mut self, method: Method, path: &str, body: Option<&Value>) -> Result<String, RemoteError> {
         let url = self.url(path);
+        self.call_url(method, &url, body, path.starts_with("/contacts/search"))
+    }
+
+    /// One call of `url`, with retries.
+    fn call_url(
+        &mut self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        search: bool,
+    ) -> Result<String, RemoteError> {
         let mut attempt = 0;
         loop {
-            self.space(path.starts_with("/contacts/search"));
+            self.space(search);
             let token = self.config.token.0.as_str();
             let sent = match (&method, body) {
-                (Method::Get, _) => self.agent.get(&url).header("api_access_token", token).call(),
-                (Method::Delete, _) => self.agent.delete(&url).header("api_access_token", token).call(),
+                (Method::Get, _) => self.agent.get(url).header("api_access_token", token).call(),
+                (Method::Delete, _) => self.agent.delete(url).header("api_access_token", token).call(),
                 (Method::Post, Some(b)) => self
                     .agent
-                    .post(&url)
+                    .post(url)
                     .header("api_access_token", token)
                     .content_type("application/json")
                     .send(b.to_string()),
                 (Method::Post, None) => self
                     .agent
-                    .post(&url)
+                    .post(url)
                     .header("api_access_token", token)
                     .send_empty(),
                 (Method::Patch, b) => self
                     .agent
-                    .patch(&url)
+                    .patch(url)
                     .header("api_access_token", token)
                     .content_type("application/json")
                     .send(b.map(Value::to_string).unwrap_or_default()),
@@ -312,6 +323,44 @@ fn draft_json(draft: &RemoteDraft) -> Value {
         );
     }
     Value::Object(body)
+}
+
+impl ChatwootClient {
+    /// `POST /contacts/filter`: one page of the contacts matching Chatwoot's filter
+    /// conditions (`[{"attribute_key": "email", "filter_operator": "contains", "values":
+    /// ["@example.com"], "query_operator": null}]`), with the total in `total`.
+    ///
+    /// # Errors
+    /// As [`Remote::list`]; 422 carries Chatwoot's message for a bad key or operator.
+    pub fn filter(&mut self, conditions: &Value, page: u32) -> Result<RemotePage, RemoteError> {
+        let body = serde_json::json!({ "payload": conditions });
+        let text = self.call(
+            Method::Post,
+            &format!("/contacts/filter?page={page}"),
+            Some(&body),
+        )?;
+        let listed: Listed = Self::parse(&text)?;
+        Ok(RemotePage {
+            contacts: listed.payload.into_iter().map(Into::into).collect(),
+            total: listed.meta.count,
+        })
+    }
+
+    /// `POST /actions/contact_merge`: Chatwoot merges `mergee` into `base` (the mergee is
+    /// deleted, without a webhook) and returns the base contact.
+    ///
+    /// # Errors
+    /// As [`Remote::update`]; 404 when either contact is not in the account.
+    pub fn merge(&mut self, base: i64, mergee: i64) -> Result<RemoteContact, RemoteError> {
+        let body = serde_json::json!({ "base_contact_id": base, "mergee_contact_id": mergee });
+        let url = format!(
+            "{}/api/v1/accounts/{}/actions/contact_merge",
+            self.config.base_url.trim_end_matches('/'),
+            self.config.account_id
+        );
+        let text = self.call_url(Method::Post, &url, Some(&body), false)?;
+        Ok(Self::parse::<RawContact>(&text)?.into())
+    }
 }
 
 impl Remote for ChatwootClient {
