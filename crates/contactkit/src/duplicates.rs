@@ -15,12 +15,14 @@ use crate::error::{Error, Field, Result};
 use crate::feed::{EventDraft, EventKind};
 use crate::fold::fold;
 use crate::phone::brazilian_mobile_twin;
-use crate::query::{MAX_LIMIT, Query};
 use crate::store::{PointKind, PointRecord};
 
-/// Blocks larger than this are too common to mean anything (a very common name) and are
-/// skipped, which also keeps the finder linear.
+/// Blocks larger than this are too common to mean anything and are skipped, which also keeps
+/// the finder linear: a phone suffix or mailbox shared by more than 50 contacts, or a name
+/// (folded, words sorted) shared by more than 12 — "Maria Silva" twelve times is a common
+/// name, not one person.
 const MAX_BLOCK: usize = 50;
+const MAX_NAME_BLOCK: usize = 12;
 
 /// Why two contacts look like one person.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -143,18 +145,18 @@ fn name_key(name: &str) -> String {
     words.join(" ")
 }
 
-fn profile(c: &Contact) -> Profile {
+fn profile(c: &crate::store::ContactKeys) -> Profile {
     Profile {
         name: name_key(&c.name),
-        tags: c.tags.iter().map(|t| t.to_lowercase()).collect(),
+        tags: c.tags.iter().cloned().collect(),
         domains: c
             .emails
             .iter()
-            .map(|e| e.address.domain().to_owned())
+            .filter_map(|e| e.rsplit_once('@').map(|(_, d)| d.to_lowercase()))
             .filter(|d| !PUBLIC_MAIL.contains(&d.as_str()))
             .collect(),
-        phones: c.phones.iter().map(|p| p.e164.as_str().to_owned()).collect(),
-        mailboxes: c.emails.iter().map(|e| mailbox(e.address.as_str())).collect(),
+        phones: c.phones.clone(),
+        mailboxes: c.emails.iter().map(|e| mailbox(e)).collect(),
     }
 }
 
@@ -269,8 +271,7 @@ impl Book {
     pub fn find_duplicates(&self, limit: usize) -> Result<Vec<DuplicatePair>> {
         let mut profiles: HashMap<ContactId, Profile> = HashMap::new();
         let mut blocks: HashMap<(u8, String), Vec<ContactId>> = HashMap::new();
-        for contact in self.iter(&Query::new().limit(MAX_LIMIT)) {
-            let contact = contact?;
+        for contact in self.read_store(|r| r.all_contact_keys())? {
             let p = profile(&contact);
             if !p.name.is_empty() {
                 blocks.entry((0, p.name.clone())).or_default().push(contact.id);
@@ -320,7 +321,8 @@ impl Book {
         for ((kind, key), mut ids) in blocks {
             ids.sort();
             ids.dedup();
-            if ids.len() < 2 || ids.len() > MAX_BLOCK {
+            let cap = if kind == 0 { MAX_NAME_BLOCK } else { MAX_BLOCK };
+            if ids.len() < 2 || ids.len() > cap {
                 continue;
             }
             for (i, a) in ids.iter().enumerate() {

@@ -80,6 +80,21 @@ pub struct PointRecord {
     pub label: Option<String>,
 }
 
+/// What the duplicate finder reads of a contact: its keys, no full row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactKeys {
+    /// The contact.
+    pub id: ContactId,
+    /// Its name.
+    pub name: String,
+    /// Its emails as stored.
+    pub emails: Vec<String>,
+    /// Its phones in E.164.
+    pub phones: Vec<String>,
+    /// Its tag keys.
+    pub tags: Vec<String>,
+}
+
 /// Reads inside one consistent snapshot.
 pub trait Reader {
     /// The whole contact with its points and tags, or `None` if there is no such contact.
@@ -168,6 +183,9 @@ pub trait Reader {
 
     /// A book setting (JSON), by key.
     fn setting(&mut self, key: &str) -> Result<Option<serde_json::Value>>;
+
+    /// The keys of every contact, in id order (a few scans, not one read per contact).
+    fn all_contact_keys(&mut self) -> Result<Vec<ContactKeys>>;
 }
 
 /// Writes inside one transaction; everything a closure given to [`Store::write`] does commits

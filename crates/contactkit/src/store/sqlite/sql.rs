@@ -341,6 +341,51 @@ impl Reader for Sql<'_> {
     fn setting(&mut self, key: &str) -> Result<Option<serde_json::Value>> {
         sync::setting(self.conn, key)
     }
+
+    fn all_contact_keys(&mut self) -> Result<Vec<crate::store::ContactKeys>> {
+        let mut out: Vec<crate::store::ContactKeys> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name FROM contacts ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id = ContactId::from_raw(row.get(0)?);
+            index.insert(id, out.len());
+            out.push(crate::store::ContactKeys {
+                id,
+                name: row.get(1)?,
+                emails: Vec::new(),
+                phones: Vec::new(),
+                tags: Vec::new(),
+            });
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT contact_id, kind, value FROM contact_points ORDER BY contact_id, kind, position",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let Some(&at) = index.get(&ContactId::from_raw(row.get(0)?)) else {
+                continue;
+            };
+            let (kind, value): (String, String) = (row.get(1)?, row.get(2)?);
+            if kind == "email" {
+                out[at].emails.push(value)
+            } else {
+                out[at].phones.push(value)
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ct.contact_id, t.key FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            if let Some(&at) = index.get(&ContactId::from_raw(row.get(0)?)) {
+                out[at].tags.push(row.get(1)?);
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl Writer for Sql<'_> {
