@@ -242,3 +242,63 @@ fn filter_and_merge_follow_chatwoots_shapes() {
     );
     assert_eq!(c.merge(ana.id, 999).expect_err("404"), RemoteError::NotFound);
 }
+
+#[test]
+fn a_sync_over_http_creates_account_labels_and_rides_out_faults() {
+    let server = FakeChatwootServer::start(3, TOKEN).expect("server");
+    let book = Book::open_in_memory(BookOptions::default()).expect("book");
+    let agent = Actor::member("u-1", Role::Agent);
+    for i in 0..20 {
+        book.create(
+            &agent,
+            NewContact::new(format!("Lead {i}"))
+                .email(format!("lead{i}@example.com"))
+                .tag("Hot lead"),
+        )
+        .expect("create");
+    }
+    server.with(|s| {
+        s.faults.extend([
+            HttpFault::TooManyRequests(None),
+            HttpFault::ServerError,
+            HttpFault::Drop,
+            HttpFault::TooManyRequests(Some(0)),
+            HttpFault::Slow(Duration::from_secs(3)),
+        ])
+    });
+    // Five faults in a row hit one call: a client that tries six times rides them out.
+    let mut config = ChatwootConfig::new(&server.base_url, server.account_id, ApiToken::new(TOKEN));
+    config.backoff = Duration::from_millis(5);
+    config.timeout = Duration::from_secs(2);
+    config.max_retries = 5;
+    let mut c = ChatwootClient::new(config);
+    let report = book
+        .sync_now(&mut c, |_| ControlFlow::Continue(()))
+        .expect("the sync rides out the faults");
+    assert_eq!(report.created_remote, 20);
+    server.with(|s| {
+        assert_eq!(
+            s.chatwoot.contacts().len(),
+            20,
+            "no duplicate from a retried create"
+        );
+        assert_eq!(
+            s.chatwoot.account_labels(),
+            ["hot-lead"],
+            "the account label was made before it was used"
+        );
+        assert!(s.chatwoot.contacts().values().all(|c| c.labels == ["hot-lead"]));
+    });
+    // Persistent failure: a clear error, and the next run resumes without duplicates.
+    book.create(&agent, NewContact::new("Late").email("late@example.com"))
+        .expect("create");
+    server.with(|s| s.faults.extend(std::iter::repeat_n(HttpFault::ServerError, 10)));
+    assert!(matches!(
+        book.sync_now(&mut c, |_| ControlFlow::Continue(())),
+        Err(contactkit::Error::Sync(_))
+    ));
+    server.with(|s| s.faults.clear());
+    book.sync_now(&mut c, |_| ControlFlow::Continue(()))
+        .expect("resumed");
+    server.with(|s| assert_eq!(s.chatwoot.contacts().len(), 21));
+}

@@ -68,6 +68,8 @@ pub struct FakeChatwoot {
     by_identifier: BTreeMap<String, i64>,
     /// Every label spelling the account has used (Chatwoot reuses an existing spelling).
     labels_known: Vec<String>,
+    /// The account labels (`/labels`).
+    account_label_titles: Vec<String>,
     next_id: i64,
     /// Errors to return: the first one fires on the next call of its kind, then the next one.
     pub faults: VecDeque<(Op, RemoteError)>,
@@ -144,6 +146,31 @@ impl FakeChatwoot {
     /// A delete "in the Chatwoot UI" (Chatwoot sends no webhook for it).
     pub fn ui_delete(&mut self, id: i64) {
         self.remove(id);
+    }
+
+    /// The account's labels (`GET /labels`), lowercase.
+    pub fn account_labels(&self) -> &[String] {
+        &self.account_label_titles
+    }
+
+    /// `POST /labels`: creates an account label. Titles are lowercased and must be letters,
+    /// digits, `-` and `_` (422 otherwise, or when it exists).
+    pub fn create_account_label(&mut self, title: &str) -> Result<(), RemoteError> {
+        let title = title.to_lowercase();
+        if title.is_empty() || !title.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+            return Err(RemoteError::Unprocessable {
+                message: "Title is invalid".into(),
+                attributes: vec!["title".into()],
+            });
+        }
+        if self.account_label_titles.contains(&title) {
+            return Err(RemoteError::Unprocessable {
+                message: "Title has already been taken".into(),
+                attributes: vec!["title".into()],
+            });
+        }
+        self.account_label_titles.push(title);
+        Ok(())
     }
 
     /// `POST /actions/contact_merge`: the mergee is deleted (no webhook); the base keeps its

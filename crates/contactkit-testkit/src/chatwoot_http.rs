@@ -148,6 +148,15 @@ fn route(state: &mut ServerState, method: &Method, path: &str, query: &str, body
                 json!({ "meta": { "count": p.total, "current_page": page }, "payload": payload })
             })
         }
+        (Method::Get, ["labels"]) => {
+            let payload: Vec<Value> =
+                cw.account_labels().iter().map(|t| json!({ "title": t, "show_on_sidebar": false })).collect();
+            Ok(json!({ "payload": payload }))
+        }
+        (Method::Post, ["labels"]) => {
+            let title = body.get("title").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            cw.create_account_label(&title).map(|()| json!({ "title": title.to_lowercase(), "show_on_sidebar": false }))
+        }
         (Method::Post, ["contacts", "filter"]) => {
             let page = param("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
             let conditions = body.get("payload").and_then(|v| v.as_array()).cloned().unwrap_or_default();

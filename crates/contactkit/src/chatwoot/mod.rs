@@ -80,6 +80,8 @@ pub struct ChatwootClient {
     last_call: Option<Instant>,
     last_search: Option<Instant>,
     jitter: u64,
+    /// The account's label titles, once read.
+    account_labels: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Chatwoot's default limits: 3000 requests a minute per IP, 100 searches a minute.
@@ -158,6 +160,7 @@ impl ChatwootClient {
             last_call: None,
             last_search: None,
             jitter,
+            account_labels: None,
         }
     }
 
@@ -436,6 +439,34 @@ impl Remote for ChatwootClient {
         let body = serde_json::json!({ "labels": labels });
         let text = self.call(Method::Post, &format!("/contacts/{id}/labels"), Some(&body))?;
         Ok(Self::parse::<Wrapped<Vec<String>>>(&text)?.payload)
+    }
+
+    fn ensure_labels(&mut self, labels: &[String]) -> Result<(), RemoteError> {
+        if self.account_labels.is_none() {
+            #[derive(Deserialize)]
+            struct Label {
+                title: String,
+            }
+            let text = self.call(Method::Get, "/labels", None)?;
+            let known: Vec<Label> = Self::parse::<Wrapped<Vec<Label>>>(&text)?.payload;
+            self.account_labels = Some(known.into_iter().map(|l| l.title.to_lowercase()).collect());
+        }
+        for label in labels {
+            let title = label.to_lowercase();
+            if self.account_labels.as_ref().is_some_and(|k| k.contains(&title)) {
+                continue;
+            }
+            let body = serde_json::json!({ "title": title, "show_on_sidebar": false });
+            match self.call(Method::Post, "/labels", Some(&body)) {
+                // 422: it exists already (another client made it meanwhile).
+                Ok(_) | Err(RemoteError::Unprocessable { .. }) => {}
+                Err(err) => return Err(err),
+            }
+            if let Some(known) = self.account_labels.as_mut() {
+                known.insert(title);
+            }
+        }
+        Ok(())
     }
 
     fn remove_custom_attributes(&mut self, id: i64, keys: &[String]) -> Result<RemoteContact, RemoteError> {

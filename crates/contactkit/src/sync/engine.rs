@@ -515,6 +515,7 @@ impl Pass<'_> {
         }
         if result.labels != remote.labels {
             let wanted: Vec<String> = result.labels.iter().cloned().collect();
+            self.remote.ensure_labels(&wanted).map_err(remote_err)?;
             held_labels = self.remote.set_labels(rc.id, &wanted).map_err(remote_err)?;
             remote_changed = true;
             let held: BTreeSet<String> = held_labels.iter().map(|l| label_for_tag(l)).collect();
@@ -695,6 +696,9 @@ impl Pass<'_> {
                 Err(err) => return Err(remote_err(err)),
             };
             let labels: Vec<String> = snapshot.labels.iter().cloned().collect();
+            if !labels.is_empty() {
+                self.remote.ensure_labels(&labels).map_err(remote_err)?;
+            }
             let held = if labels.is_empty() {
                 Vec::new()
             } else {

@@ -118,4 +118,11 @@ pub trait Remote {
     fn set_labels(&mut self, id: i64, labels: &[String]) -> Result<Vec<String>, RemoteError>;
     /// Removes custom attribute keys.
     fn remove_custom_attributes(&mut self, id: i64, keys: &[String]) -> Result<RemoteContact, RemoteError>;
+    /// Makes sure these account labels exist before a contact is given them: some Chatwoot
+    /// versions keep only labels the account already has, dropping the rest in silence.
+    /// A remote without account labels does nothing.
+    fn ensure_labels(&mut self, labels: &[String]) -> Result<(), RemoteError> {
+        let _ = labels;
+        Ok(())
+    }
 }
