@@ -17,6 +17,7 @@ class FakeChatwoot(BaseHTTPRequestHandler):
 
     contacts: dict[int, dict[str, Any]] = {}
     tokens: list[str] = []
+    labels: list[str] = []
 
     def log_message(self, *args: Any) -> None:  # keep pytest's output clean
         pass
@@ -41,7 +42,9 @@ class FakeChatwoot(BaseHTTPRequestHandler):
         if not self.authorized():
             return
         path, _, query = self.path.partition("?")
-        if path.endswith("/contacts"):
+        if path.endswith("/accounts/1/labels"):
+            self.reply(200, {"payload": [{"title": t} for t in self.labels]})
+        elif path.endswith("/contacts"):
             page = int(dict(p.split("=") for p in query.split("&")).get("page", "1"))
             rows = list(self.contacts.values())[(page - 1) * 15 : page * 15]
             self.reply(200, {"meta": {"count": len(self.contacts), "current_page": page}, "payload": rows})
@@ -59,6 +62,9 @@ class FakeChatwoot(BaseHTTPRequestHandler):
                        "custom_attributes": body.get("custom_attributes", {})}
             self.contacts[cid] = contact
             self.reply(200, {"payload": {"contact": contact, "contact_inbox": {"inbox": None, "source_id": None}}})
+        elif self.path.endswith("/accounts/1/labels"):
+            self.labels.append(body["title"])
+            self.reply(200, {"title": body["title"]})
         elif self.path.endswith("/labels"):
             self.reply(200, {"payload": body.get("labels", [])})
         else:
@@ -69,6 +75,7 @@ class FakeChatwoot(BaseHTTPRequestHandler):
 def chatwoot() -> Any:
     FakeChatwoot.contacts = {}
     FakeChatwoot.tokens = []
+    FakeChatwoot.labels = []
     server = HTTPServer(("127.0.0.1", 0), FakeChatwoot)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -87,6 +94,7 @@ def test_sync_now_pushes_the_book_and_reports_progress(chatwoot: str) -> None:
     assert FakeChatwoot.contacts[1]["identifier"].startswith("contactkit:")
     assert ("push_new", 0, 1) in steps
     assert set(FakeChatwoot.tokens) == {TOKEN}
+    assert FakeChatwoot.labels == ["hot-lead"], "the account label is made before it is used"
     status = book.sync_status()
     assert status["links"] == 1 and status["settings"]["account_id"] == 1
 
