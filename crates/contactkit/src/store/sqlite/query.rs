@@ -26,7 +26,7 @@ use crate::error::Result;
 use crate::query::{
     AttributeOp, Cursor, Filter, Operand, Query, SearchTerm, Sort, SortKey, is_dense, tag_keys,
 };
-use crate::store::{Reader, sqlite::sql::Sql};
+use crate::store::sqlite::sql::Sql;
 
 /// Under this many matches a search term is "rare": collect and sort rather than walk.
 pub(super) const COLLECT_LIMIT: i64 = 2000;
@@ -763,13 +763,9 @@ pub(super) fn page(conn: &Connection, query: &Query) -> Result<(Vec<Contact>, Op
     } else {
         None
     };
-    let mut reader = Sql::new(conn);
-    let mut contacts = Vec::with_capacity(hits.len());
-    for (id, _) in hits {
-        if let Some(contact) = reader.contact(ContactId::from_raw(id))? {
-            contacts.push(contact);
-        }
-    }
+    // The page's contacts in three statements, not three per contact.
+    let ids: Vec<i64> = hits.iter().map(|(id, _)| *id).collect();
+    let contacts = Sql::new(conn).contacts(&ids)?;
     Ok((contacts, next))
 }
 

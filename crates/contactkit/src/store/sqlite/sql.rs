@@ -1,5 +1,7 @@
 //! The SQL behind [`Reader`] and [`Writer`]. Every value is a bound parameter.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -30,6 +32,89 @@ pub(super) struct Sql<'c> {
 impl<'c> Sql<'c> {
     pub(super) fn new(conn: &'c Connection) -> Self {
         Sql { conn, bulk: false }
+    }
+
+    /// The contacts with these ids, in the order given (ids that do not exist are left out),
+    /// in three statements whatever their number: rows, points, tags.
+    pub(super) fn contacts(&self, ids: &[i64]) -> Result<Vec<Contact>> {
+        let list = serde_json::to_string(ids).map_err(|e| corrupt(e.to_string()))?;
+        let mut rows_by_id: HashMap<i64, Contact> = HashMap::with_capacity(ids.len());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, source, verification, attributes, created_at, updated_at, last_activity_at, reviewed
+             FROM contacts WHERE id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = stmt.query([&list])?;
+        while let Some(row) = rows.next()? {
+            let id = ContactId::from_raw(row.get(0)?);
+            let attributes: String = row.get(4)?;
+            let attributes: Attributes = serde_json::from_str(&attributes)
+                .map_err(|err| corrupt(format!("attributes of {id}: {err}")))?;
+            let source: String = row.get(2)?;
+            let verification: String = row.get(3)?;
+            rows_by_id.insert(
+                id.as_raw(),
+                Contact {
+                    id,
+                    name: row.get(1)?,
+                    emails: Vec::new(),
+                    phones: Vec::new(),
+                    tags: Vec::new(),
+                    source: source.parse().map_err(corrupt)?,
+                    verification: verification.parse().map_err(corrupt)?,
+                    attributes,
+                    created_at: from_millis(row.get(5)?)?,
+                    updated_at: from_millis(row.get(6)?)?,
+                    last_activity_at: row.get::<_, Option<i64>>(7)?.map(from_millis).transpose()?,
+                    reviewed: row.get(8)?,
+                },
+            );
+        }
+        if rows_by_id.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT contact_id, kind, value, original, label, origin FROM contact_points
+             WHERE contact_id IN (SELECT value FROM json_each(?1)) ORDER BY contact_id, kind, position",
+        )?;
+        let mut rows = stmt.query([&list])?;
+        while let Some(row) = rows.next()? {
+            let Some(contact) = rows_by_id.get_mut(&row.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let kind: String = row.get(1)?;
+            let value: String = row.get(2)?;
+            let label: Option<String> = row.get(4)?;
+            let origin = row
+                .get::<_, Option<String>>(5)?
+                .and_then(|o| serde_json::from_value::<crate::Origin>(serde_json::Value::String(o)).ok());
+            match kind.as_str() {
+                // Validated when written: reading trusts them (re-parsing every phone of a page
+                // through libphonenumber was most of a page's cost).
+                "email" => contact.emails.push(EmailPoint {
+                    address: Email::from_stored(value),
+                    label,
+                    origin,
+                }),
+                "phone" => contact.phones.push(PhonePoint {
+                    original: row.get::<_, Option<String>>(3)?.unwrap_or_else(|| value.clone()),
+                    e164: Phone::from_stored(value),
+                    label,
+                    origin,
+                }),
+                other => return Err(corrupt(format!("point kind {other:?}"))),
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+             WHERE ct.contact_id IN (SELECT value FROM json_each(?1)) ORDER BY ct.contact_id, t.key",
+        )?;
+        let mut rows = stmt.query([&list])?;
+        while let Some(row) = rows.next()? {
+            if let Some(contact) = rows_by_id.get_mut(&row.get::<_, i64>(0)?) {
+                contact.tags.push(row.get(1)?);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| rows_by_id.remove(id)).collect())
     }
 
     fn tag_id(&self, key: &str) -> Result<Option<i64>> {
@@ -76,85 +161,7 @@ fn is_unique_violation(err: &rusqlite::Error) -> bool {
 
 impl Reader for Sql<'_> {
     fn contact(&mut self, id: ContactId) -> Result<Option<Contact>> {
-        let row = self
-            .conn
-            .prepare_cached(
-                "SELECT name, source, verification, attributes, created_at, updated_at, last_activity_at, reviewed
-                 FROM contacts WHERE id = ?1",
-            )?
-            .query_row([id.as_raw()], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, i64>(4)?,
-                    row.get::<_, i64>(5)?,
-                    row.get::<_, Option<i64>>(6)?,
-                    row.get::<_, bool>(7)?,
-                ))
-            })
-            .optional()?;
-        let Some((name, source, verification, attributes, created, updated, active, reviewed)) = row else {
-            return Ok(None);
-        };
-        let attributes: Attributes =
-            serde_json::from_str(&attributes).map_err(|err| corrupt(format!("attributes of {id}: {err}")))?;
-
-        let mut emails = Vec::new();
-        let mut phones = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, value, original, label, origin FROM contact_points
-             WHERE contact_id = ?1 ORDER BY kind, position",
-        )?;
-        let mut rows = stmt.query([id.as_raw()])?;
-        while let Some(row) = rows.next()? {
-            let kind: String = row.get(0)?;
-            let value: String = row.get(1)?;
-            let label: Option<String> = row.get(3)?;
-            let origin = row
-                .get::<_, Option<String>>(4)?
-                .and_then(|o| serde_json::from_value::<crate::Origin>(serde_json::Value::String(o)).ok());
-            match kind.as_str() {
-                // Validated when written: reading trusts them (re-parsing every phone of a page
-                // through libphonenumber was most of a page's cost).
-                "email" => emails.push(EmailPoint {
-                    address: Email::from_stored(value),
-                    label,
-                    origin,
-                }),
-                "phone" => phones.push(PhonePoint {
-                    original: row.get::<_, Option<String>>(2)?.unwrap_or_else(|| value.clone()),
-                    e164: Phone::from_stored(value),
-                    label,
-                    origin,
-                }),
-                other => return Err(corrupt(format!("point kind {other:?}"))),
-            }
-        }
-
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
-             WHERE ct.contact_id = ?1 ORDER BY t.key",
-        )?;
-        let tags = stmt
-            .query_map([id.as_raw()], |row| row.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-
-        Ok(Some(Contact {
-            id,
-            name,
-            emails,
-            phones,
-            tags,
-            source: source.parse().map_err(corrupt)?,
-            verification: verification.parse().map_err(corrupt)?,
-            attributes,
-            created_at: from_millis(created)?,
-            updated_at: from_millis(updated)?,
-            last_activity_at: active.map(from_millis).transpose()?,
-            reviewed,
-        }))
+        Ok(self.contacts(&[id.as_raw()])?.pop())
     }
 
     fn point_owner(&mut self, kind: PointKind, key: &str) -> Result<Option<ContactId>> {
