@@ -191,11 +191,8 @@ fn change(old: Value, new: Value) -> Value {
     json!({ "old": old, "new": new })
 }
 
-fn points_json(contact: &Contact) -> (Value, Value) {
-    (
-        serde_json::to_value(&contact.emails).unwrap_or(Value::Null),
-        serde_json::to_value(&contact.phones).unwrap_or(Value::Null),
-    )
+fn json_of(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// The events that turn `before` into `after` (`before` `None`: a creation). This is the one
@@ -209,10 +206,9 @@ pub(crate) fn events_between(
     let id = Some(after.id);
     let Some(before) = before else {
         let mut fields = Map::new();
-        let (emails, phones) = points_json(after);
         fields.insert("name".into(), change(Value::Null, json!(after.name)));
-        fields.insert("emails".into(), change(Value::Null, emails));
-        fields.insert("phones".into(), change(Value::Null, phones));
+        fields.insert("emails".into(), change(Value::Null, json_of(&after.emails)));
+        fields.insert("phones".into(), change(Value::Null, json_of(&after.phones)));
         fields.insert("tags".into(), change(Value::Null, json!(after.tags)));
         fields.insert("source".into(), change(Value::Null, json!(after.source)));
         fields.insert(
@@ -240,12 +236,16 @@ pub(crate) fn events_between(
     }
     // Compared as values first: most edits touch neither, and JSON is only built for a diff.
     if before.emails != after.emails {
-        let (old, new) = (points_json(before).0, points_json(after).0);
-        fields.insert("emails".into(), change(old, new));
+        fields.insert(
+            "emails".into(),
+            change(json_of(&before.emails), json_of(&after.emails)),
+        );
     }
     if before.phones != after.phones {
-        let (old, new) = (points_json(before).1, points_json(after).1);
-        fields.insert("phones".into(), change(old, new));
+        fields.insert(
+            "phones".into(),
+            change(json_of(&before.phones), json_of(&after.phones)),
+        );
     }
     if before.source != after.source {
         fields.insert("source".into(), change(json!(before.source), json!(after.source)));

@@ -291,7 +291,7 @@ impl Book {
     /// # Errors
     /// [`Error::Storage`].
     pub fn attribute_keys(&self) -> Result<Vec<String>> {
-        crate::codec::read_in(self, |r| r.attribute_keys())
+        self.read_store(|r| r.attribute_keys())
     }
 
     /// Streams the contacts of `scope` to `out` in `format`, one contact in memory at a time
@@ -365,7 +365,7 @@ impl Book {
             }
             return writer.finish_counted().map(|(_, summary)| summary);
         }
-        crate::codec::read_in(self, |r| {
+        self.read_store(|r| {
             let mut writer = ExportWriter::new(format, options, out, r.attribute_keys()?)?;
             match scope {
                 // Read page by page above, outside any snapshot.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
 use crate::audit::AuditAction;
-use crate::book::{Book, record_change};
+use crate::book::{Book, email_records, now, phone_records, record_change, record_of};
 use crate::codec::Progress;
 use crate::codec::decode;
 use crate::codec::mapping::Target;
@@ -19,7 +19,7 @@ use crate::codec::report::{ErrorReport, ImportReport, IssueKind, RowIssue};
 use crate::codec::rows::{Candidate, Problem, Valid, validate};
 use crate::codec::sniff::{Sniffed, sniff_format};
 use crate::codec::sources;
-use crate::contact::{Contact, ContactId, Source};
+use crate::contact::{ContactId, Source};
 use crate::error::{Error, Result};
 use crate::feed::{EventDraft, EventKind};
 use crate::fold::fold;
@@ -352,12 +352,14 @@ impl Run<'_, '_, '_> {
         record.attributes.extend(v.attributes);
         record.updated_at = self.now;
         w.update_contact(id, &record)?;
-        let emails = union(email_records(&before), v.emails);
-        if emails != email_records(&before) {
+        let old_emails = email_records(&before.emails);
+        let emails = union(old_emails.clone(), v.emails);
+        if emails != old_emails {
             w.replace_points(id, PointKind::Email, &emails)?;
         }
-        let phones = union(phone_records(&before), v.phones);
-        if phones != phone_records(&before) {
+        let old_phones = phone_records(&before.phones);
+        let phones = union(old_phones.clone(), v.phones);
+        if phones != old_phones {
             w.replace_points(id, PointKind::Phone, &phones)?;
         }
         w.link_tags(id, &v.tags)?;
@@ -382,49 +384,6 @@ fn union(mut points: Vec<PointRecord>, more: Vec<PointRecord>) -> Vec<PointRecor
         }
     }
     points
-}
-
-fn record_of(c: &Contact) -> ContactRecord {
-    ContactRecord {
-        name: c.name.clone(),
-        name_key: fold(&c.name),
-        source: c.source,
-        verification: c.verification,
-        attributes: c.attributes.clone(),
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        last_activity_at: c.last_activity_at,
-    }
-}
-
-fn email_records(c: &Contact) -> Vec<PointRecord> {
-    c.emails
-        .iter()
-        .map(|p| PointRecord {
-            key: p.address.key(),
-            value: p.address.as_str().to_owned(),
-            original: None,
-            label: p.label.clone(),
-        })
-        .collect()
-}
-
-fn phone_records(c: &Contact) -> Vec<PointRecord> {
-    c.phones
-        .iter()
-        .map(|p| PointRecord {
-            key: p.e164.as_str().to_owned(),
-            value: p.e164.as_str().to_owned(),
-            original: Some(p.original.clone()),
-            label: p.label.clone(),
-        })
-        .collect()
-}
-
-/// The current time at the book's precision (milliseconds).
-fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
 impl Book {
@@ -518,7 +477,7 @@ impl Book {
     /// # Ok::<(), contactkit::Error>(())
     /// ```
     pub fn import_preview<R: Read>(&self, mut input: R, options: &ImportOptions) -> Result<ImportReport> {
-        crate::codec::read_in(self, |r| {
+        self.read_store(|r| {
             self.run_import(
                 Mode::Preview(r),
                 &mut input,
@@ -562,7 +521,7 @@ impl Book {
         errors: Option<&mut dyn Write>,
     ) -> Result<ImportReport> {
         let key = options.idempotency_key.as_deref();
-        let mut report = crate::codec::write_in(self, |w| {
+        let mut report = self.write_store(|w| {
             crate::book::idempotent(
                 w,
                 key,

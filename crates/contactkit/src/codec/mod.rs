@@ -50,35 +50,3 @@ pub struct Progress {
     /// The input's size when known (a file), for a percentage.
     pub bytes_total: Option<u64>,
 }
-
-/// Runs `body` in one read snapshot of the book's store.
-pub(crate) fn read_in<T>(
-    book: &crate::Book,
-    body: impl FnOnce(&mut dyn crate::store::Reader) -> crate::Result<T>,
-) -> crate::Result<T> {
-    let mut body = Some(body);
-    let mut out = None;
-    book.store().read(&mut |reader| {
-        if let Some(body) = body.take() {
-            out = Some(body(reader)?);
-        }
-        Ok(())
-    })?;
-    out.ok_or_else(|| crate::Error::Storage(crate::StorageError::new("the store did not run the read")))
-}
-
-/// Runs `body` in one write transaction of the book's store: all of it commits, or none.
-pub(crate) fn write_in<T>(
-    book: &crate::Book,
-    body: impl FnOnce(&mut dyn crate::store::Writer) -> crate::Result<T>,
-) -> crate::Result<T> {
-    let mut body = Some(body);
-    let mut out = None;
-    book.store().write(&mut |writer| {
-        if let Some(body) = body.take() {
-            out = Some(body(writer)?);
-        }
-        Ok(())
-    })?;
-    out.ok_or_else(|| crate::Error::Storage(crate::StorageError::new("the store did not run the write")))
-}
