@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use contactkit::{
@@ -558,5 +557,4 @@ fn a_sleep_free_wait_is_not_needed_for_inbound_history_order() {
         .map(|m| m.text)
         .collect();
     assert_eq!(texts, vec!["three", "two", "one"]);
-    let _ = Duration::from_millis(0);
 }
