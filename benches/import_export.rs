@@ -17,8 +17,7 @@ use std::time::Instant;
 
 use contactkit::{Actor, Book, BookOptions, ExportFormat, ExportOptions, ExportScope, ImportOptions};
 
-fn write_csv(path: &Path, n: usize) -> usize {
-    let data = contactkit_testkit::generate(n, 7);
+fn write_csv(path: &Path, data: &[contactkit_testkit::GenContact]) -> usize {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(out, "name,email,phone,additional_emails,additional_phones,tags").unwrap();
     let mut rows = 0;
@@ -84,8 +83,15 @@ fn main() {
         .join("target")
         .join("bench-data");
     std::fs::create_dir_all(&dir).unwrap();
+    // The second file continues the same generated stream: new people, so its rows are new
+    // contacts for the book the first file made.
+    let more = n.min(100_000);
+    let data = contactkit_testkit::generate(n + more, 7);
     let csv = dir.join(format!("import-{n}.csv"));
-    let rows = write_csv(&csv, n);
+    let rows = write_csv(&csv, &data[..n]);
+    let more_csv = dir.join(format!("import-{n}-more-{more}.csv"));
+    let more_rows = write_csv(&more_csv, &data[n..]);
+    drop(data);
     println!(
         "# import/export benchmark, N = {rows} rows, {} MB of CSV",
         std::fs::metadata(&csv).unwrap().len() / 1_000_000
@@ -144,6 +150,26 @@ fn main() {
     println!(
         "| export CSV with tags | {s:.2} | {:.0} | {:.0} | |",
         done.contacts as f64 / s,
+        peak_mb()
+    );
+
+    reset_peak();
+    let t = Instant::now();
+    let more_report = book
+        .import_commit_path(
+            &Actor::api("bench"),
+            &more_csv,
+            &ImportOptions::default(),
+            |_| ControlFlow::Continue(()),
+            None,
+        )
+        .unwrap();
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "| import {more_rows} more into the book of {} ({} created) | {s:.2} | {:.0} | {:.0} | |",
+        report.created,
+        more_report.created,
+        more_rows as f64 / s,
         peak_mb()
     );
 

@@ -39,7 +39,10 @@ pub enum EventKind {
     Deleted,
     /// A contact was merged into another (`changes`: `absorbed`, `survivor`).
     Merged,
-    /// An import committed a batch of contacts (`changes`: `batch`, `created`, `updated`).
+    /// An import committed: `changes` is `{"created": N, "updated": M, "created_ids":
+    /// {"first": ID, "last": ID} or null}`. The contacts it created have no `created` event
+    /// each: they are exactly the ids from `first` to `last` ([`Event::batch_ids`],
+    /// [`Book::batch_contacts`]); each contact it updated has its own `updated` event.
     ImportBatch,
     /// A message was appended to a contact's conversation history.
     MessageAppended,
@@ -102,6 +105,34 @@ pub struct Event {
     pub meaningful: bool,
     /// What changed (see above).
     pub changes: Value,
+}
+
+impl Event {
+    /// The first and last id of the contacts an `import_batch` event created (`None` for
+    /// other events and for batches that created none).
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Actor, Book, ChangeFilter, EventKind, ImportOptions};
+    /// let book = Book::open_in_memory(Default::default())?;
+    /// let csv = "name,email\nAna,ana@example.com\nBo,bo@example.com\n";
+    /// book.import_commit(&Actor::api("crm"), csv.as_bytes(), &ImportOptions::default(), |_| std::ops::ControlFlow::Continue(()), None)?;
+    /// let page = book.changes(0, 10, &ChangeFilter::default())?;
+    /// assert_eq!(page.events.len(), 1);
+    /// assert_eq!(page.events[0].kind, EventKind::ImportBatch);
+    /// let (first, last) = page.events[0].batch_ids().expect("two created");
+    /// assert_eq!(last.as_raw() - first.as_raw(), 1);
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn batch_ids(&self) -> Option<(ContactId, ContactId)> {
+        if self.kind != EventKind::ImportBatch {
+            return None;
+        }
+        let ids = self.changes.get("created_ids")?;
+        let first = ids.get("first")?.as_i64()?;
+        let last = ids.get("last")?.as_i64()?;
+        Some((ContactId::from_raw(first), ContactId::from_raw(last)))
+    }
 }
 
 /// An event about to be written: everything but the sequence number.
@@ -368,6 +399,28 @@ impl Book {
                 next: scanned.max(after),
             })
         })
+    }
+
+    /// The contacts an `import_batch` event created that still exist, in id order (empty for
+    /// any other event).
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub fn batch_contacts(&self, event: &Event) -> Result<Vec<ContactId>> {
+        let Some((first, last)) = event.batch_ids() else {
+            return Ok(Vec::new());
+        };
+        let mut ids = Vec::new();
+        let mut after = ContactId::from_raw(first.as_raw() - 1);
+        loop {
+            let page = self.read_store(|r| r.contact_ids_after(Some(after), 10_000))?;
+            let done = page.len() < 10_000 || page.last().is_none_or(|id| *id >= last);
+            ids.extend(page.into_iter().take_while(|id| *id <= last));
+            match ids.last() {
+                Some(id) if !done => after = *id,
+                _ => return Ok(ids),
+            }
+        }
     }
 
     /// The sequence number of the newest committed event (0 when there is none).

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::mpsc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::feed::{EventDraft, EventKind};
 use crate::fold::fold;
 use crate::phone::PhoneRegion;
-use crate::store::{ContactRecord, PointKind, PointRecord, Reader, Writer};
+use crate::store::{ContactRecord, NewContactRecord, PointKind, PointRecord, Reader, Writer};
 
 /// The format of an import's input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -115,6 +116,12 @@ impl Mode<'_> {
 }
 
 /// The state of one import pass.
+///
+/// Rows arrive one by one from a source ([`Run::accept`]) and wait in batches of [`BATCH`];
+/// a full batch is validated on a worker thread (phone parsing is most of a row's cost)
+/// while this thread reads the next one, then decided in file order here. New contacts are
+/// written in batches too ([`Writer::insert_contacts`]) and announced by one `import_batch`
+/// event; updated contacts go one by one, each with its own change event.
 pub(crate) struct Run<'a, 'p, 'w> {
     mode: Mode<'a>,
     on_duplicate: OnDuplicate,
@@ -129,13 +136,65 @@ pub(crate) struct Run<'a, 'p, 'w> {
     now: DateTime<Utc>,
     /// The contacts created or updated (commit), for the audit entry.
     touched: Vec<ContactId>,
-    /// Whether the store is bulk loading (past [`BULK_AFTER`] rows).
-    bulk: bool,
+    /// The first and last id this import created.
+    created_ids: Option<(ContactId, ContactId)>,
+    /// The contacts the book held when the import began.
+    contacts_at_start: u64,
+    /// The CSV header, for the error report.
+    header: Option<Vec<String>>,
+    /// Rows read but not validated yet.
+    pending: Vec<PendingRow>,
+    /// Validated new contacts not written yet.
+    creates: Vec<NewContactRecord>,
+    /// The validation worker, when there is more than one core.
+    validator: Option<Validator>,
 }
 
-/// After this many rows a commit stops keeping the search index up to date row by row and
-/// rebuilds it once before committing: per-row upkeep costs more than a rebuild past here.
-const BULK_AFTER: u64 = 1000;
+/// Rows are validated and written in batches of this many.
+const BATCH: usize = 2048;
+
+/// New contacts are written this many at a time (or fewer at the end), their points in key
+/// order: the larger the batch, the closer together its inserts land in the points' index.
+const WRITE_BATCH: usize = 16 * 1024;
+
+/// A row as a source gave it.
+struct PendingRow {
+    line: u64,
+    row: std::result::Result<Candidate, Problem>,
+    cells: Option<Vec<String>>,
+    bytes_done: u64,
+}
+
+/// A row after validation: `Ok(None)` is a blank row.
+struct CheckedRow {
+    line: u64,
+    checked: std::result::Result<Option<(Valid, Vec<Problem>)>, Vec<Problem>>,
+    cells: Option<Vec<String>>,
+    bytes_done: u64,
+}
+
+fn check(rows: Vec<PendingRow>, region: PhoneRegion) -> Vec<CheckedRow> {
+    rows.into_iter()
+        .map(|p| CheckedRow {
+            line: p.line,
+            checked: match p.row {
+                Ok(c) if c.is_blank() => Ok(None),
+                Ok(c) => validate(c, region).map(Some),
+                Err(problem) => Err(vec![problem]),
+            },
+            cells: p.cells,
+            bytes_done: p.bytes_done,
+        })
+        .collect()
+}
+
+/// The channels to the validation worker; at most two batches are in flight, so the worker
+/// always has the next one while this thread writes the last.
+struct Validator {
+    to: mpsc::SyncSender<Vec<PendingRow>>,
+    from: mpsc::Receiver<Vec<CheckedRow>>,
+    in_flight: usize,
+}
 
 fn seen_key(kind: PointKind, key: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -145,7 +204,8 @@ fn seen_key(kind: PointKind, key: &str) -> u64 {
 }
 
 impl Run<'_, '_, '_> {
-    /// Takes one row: validates it, finds its duplicates, and creates, updates or skips it.
+    /// Takes one row from a source. It is validated, checked for duplicates and created,
+    /// updated or skipped when its batch is full, or at [`Run::finish`].
     pub(crate) fn accept(
         &mut self,
         line: u64,
@@ -154,17 +214,105 @@ impl Run<'_, '_, '_> {
         cells: Option<&[String]>,
         bytes_done: u64,
     ) -> Result<()> {
-        self.report.rows_read += 1;
-        let valid = match row {
-            Ok(c) if c.is_blank() => {
-                self.report.blank += 1;
-                Ok(None)
+        if self.header.is_none()
+            && let Some(header) = header
+        {
+            self.header = Some(header.to_vec());
+        }
+        let cells = cells.filter(|_| self.errors.is_some()).map(<[String]>::to_vec);
+        self.pending.push(PendingRow {
+            line,
+            row,
+            cells,
+            bytes_done,
+        });
+        if self.pending.len() >= BATCH {
+            self.dispatch()?;
+        }
+        Ok(())
+    }
+
+    /// Sends the pending rows to be validated, and decides the batch before them.
+    fn dispatch(&mut self) -> Result<()> {
+        let rows = std::mem::take(&mut self.pending);
+        match &mut self.validator {
+            Some(v) => {
+                if v.to.send(rows).is_err() {
+                    return Err(worker_gone());
+                }
+                v.in_flight += 1;
+                if v.in_flight > 1 {
+                    self.receive()?;
+                }
+                Ok(())
             }
-            Ok(c) => validate(c, self.region).map(Some),
-            Err(p) => Err(vec![p]),
+            None => {
+                let checked = check(rows, self.region);
+                self.decide_batch(checked)
+            }
+        }
+    }
+
+    fn receive(&mut self) -> Result<()> {
+        let Some(v) = &mut self.validator else {
+            return Ok(());
         };
-        match valid {
-            Ok(None) => {}
+        let checked = v.from.recv().map_err(|_| worker_gone())?;
+        v.in_flight -= 1;
+        self.decide_batch(checked)
+    }
+
+    /// Decides every row still waiting and writes the last new contacts.
+    fn finish(&mut self) -> Result<()> {
+        if !self.pending.is_empty() {
+            self.dispatch()?;
+        }
+        while self.validator.as_ref().is_some_and(|v| v.in_flight > 0) {
+            self.receive()?;
+        }
+        self.flush_creates()
+    }
+
+    fn decide_batch(&mut self, rows: Vec<CheckedRow>) -> Result<()> {
+        for row in rows {
+            self.decide_row(row)?;
+        }
+        if self.creates.len() >= WRITE_BATCH {
+            self.flush_creates()?;
+        }
+        Ok(())
+    }
+
+    fn decide_row(&mut self, row: CheckedRow) -> Result<()> {
+        self.report.rows_read += 1;
+        let header = self.header.take();
+        let cells = row.cells.as_deref();
+        let decided = self.decide_checked(row.line, row.checked, header.as_deref(), cells);
+        self.header = header;
+        decided?;
+        let p = Progress {
+            rows_done: self.report.rows_read,
+            bytes_done: row.bytes_done,
+            bytes_total: self.bytes_total,
+        };
+        match (self.progress)(p) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(()) => Err(Error::Cancelled),
+        }
+    }
+
+    fn decide_checked(
+        &mut self,
+        line: u64,
+        checked: std::result::Result<Option<(Valid, Vec<Problem>)>, Vec<Problem>>,
+        header: Option<&[String]>,
+        cells: Option<&[String]>,
+    ) -> Result<()> {
+        match checked {
+            Ok(None) => {
+                self.report.blank += 1;
+                Ok(())
+            }
             Ok(Some((valid, dropped))) => {
                 for p in dropped {
                     let issue = RowIssue {
@@ -176,7 +324,7 @@ impl Run<'_, '_, '_> {
                     };
                     self.issue(issue, header, cells)?;
                 }
-                self.decide(line, valid, header, cells)?
+                self.decide(line, valid, header, cells)
             }
             Err(problems) => {
                 self.report.invalid += 1;
@@ -190,16 +338,8 @@ impl Run<'_, '_, '_> {
                     };
                     self.issue(issue, header, cells)?;
                 }
+                Ok(())
             }
-        }
-        let p = Progress {
-            rows_done: self.report.rows_read,
-            bytes_done,
-            bytes_total: self.bytes_total,
-        };
-        match (self.progress)(p) {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(()) => Err(Error::Cancelled),
         }
     }
 
@@ -237,10 +377,19 @@ impl Run<'_, '_, '_> {
         });
         let mut owners = BTreeSet::new();
         let mut clash = None;
-        for (kind, p) in &keys {
-            if let Some(owner) = self.mode.reader().point_owner(*kind, &p.key)? {
-                owners.insert(owner);
-                clash.get_or_insert_with(|| (owner, p.value.clone()));
+        // A book that was empty holds only this file's contacts, which `seen` knows, so its
+        // points need no lookup. A row that repeats an earlier one is a duplicate in the file
+        // whoever owns the point: only an update needs the owner (written first if queued).
+        let update_of_earlier_row = in_file.is_some() && self.on_duplicate == OnDuplicate::Update;
+        if (self.contacts_at_start > 0 && in_file.is_none()) || update_of_earlier_row {
+            if update_of_earlier_row {
+                self.flush_creates()?;
+            }
+            for (kind, p) in &keys {
+                if let Some(owner) = self.mode.reader().point_owner(*kind, &p.key)? {
+                    owners.insert(owner);
+                    clash.get_or_insert_with(|| (owner, p.value.clone()));
+                }
             }
         }
         for (kind, p) in &keys {
@@ -265,7 +414,7 @@ impl Run<'_, '_, '_> {
             (None, None) => None,
         };
         let Some(mut duplicate) = duplicate else {
-            self.create(valid)?;
+            self.create(valid);
             self.report.created += 1;
             return Ok(());
         };
@@ -292,6 +441,8 @@ impl Run<'_, '_, '_> {
                 self.issue(duplicate, header, cells)
             }
             OnDuplicate::Update => {
+                // A preview has not written the earlier row that this one repeats, so it has no
+                // owner to find: the row still counts as the update it would be.
                 if let Some(id) = owners.first() {
                     self.update(*id, valid)?;
                 }
@@ -301,13 +452,10 @@ impl Run<'_, '_, '_> {
         }
     }
 
-    fn create(&mut self, v: Valid) -> Result<()> {
-        let Mode::Commit(w, actor) = &mut self.mode else {
-            return Ok(());
-        };
-        if !self.bulk && self.report.rows_read > BULK_AFTER {
-            w.set_bulk_load(true)?;
-            self.bulk = true;
+    /// Queues a new contact (commit); [`Run::flush_creates`] writes the queue.
+    fn create(&mut self, v: Valid) {
+        if !matches!(self.mode, Mode::Commit(..)) {
+            return;
         }
         let record = ContactRecord {
             name_key: fold(&v.name),
@@ -319,13 +467,27 @@ impl Run<'_, '_, '_> {
             updated_at: self.now,
             last_activity_at: v.last_activity_at,
         };
-        let id = w.insert_contact(&record)?;
-        w.replace_points(id, PointKind::Email, &v.emails)?;
-        w.replace_points(id, PointKind::Phone, &v.phones)?;
-        w.link_tags(id, &v.tags)?;
-        let after = w.contact(id)?.ok_or(Error::NotFound(id))?;
-        record_change(&mut **w, actor, self.now, None, &after)?;
-        self.touched.push(id);
+        self.creates.push(NewContactRecord {
+            record,
+            emails: v.emails,
+            phones: v.phones,
+            tags: v.tags,
+        });
+    }
+
+    fn flush_creates(&mut self) -> Result<()> {
+        let Mode::Commit(w, actor) = &mut self.mode else {
+            return Ok(());
+        };
+        if self.creates.is_empty() {
+            return Ok(());
+        }
+        let ids = w.insert_contacts(&self.creates, actor, self.now)?;
+        self.creates.clear();
+        if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+            self.created_ids = Some(self.created_ids.map_or((*first, *last), |(f, _)| (f, *last)));
+        }
+        self.touched.extend(ids);
         Ok(())
     }
 
@@ -333,10 +495,6 @@ impl Run<'_, '_, '_> {
         let Mode::Commit(w, actor) = &mut self.mode else {
             return Ok(());
         };
-        if !self.bulk && self.report.rows_read > BULK_AFTER {
-            w.set_bulk_load(true)?;
-            self.bulk = true;
-        }
         let before = w.contact(id)?.ok_or(Error::NotFound(id))?;
         let mut record = record_of(&before);
         if v.name_given {
@@ -372,6 +530,15 @@ impl Run<'_, '_, '_> {
     }
 }
 
+fn worker_gone() -> Error {
+    Error::Import {
+        line: 0,
+        column: None,
+        byte: None,
+        reason: "the validation worker stopped".to_owned(),
+    }
+}
+
 fn union(mut points: Vec<PointRecord>, more: Vec<PointRecord>) -> Vec<PointRecord> {
     for p in more {
         match points.iter_mut().find(|q| q.key == p.key) {
@@ -389,7 +556,7 @@ fn union(mut points: Vec<PointRecord>, more: Vec<PointRecord>) -> Vec<PointRecor
 impl Book {
     fn run_import(
         &self,
-        mode: Mode<'_>,
+        mut mode: Mode<'_>,
         input: &mut dyn Read,
         options: &ImportOptions,
         progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
@@ -401,10 +568,18 @@ impl Book {
             Sniffed::JsonArray | Sniffed::Ndjson => ImportFormat::Json,
             Sniffed::Vcard => ImportFormat::Vcard,
         });
+        let contacts_at_start = match &mut mode {
+            Mode::Preview(r) => r.contact_count()?,
+            Mode::Commit(w, _) => {
+                w.set_bulk_load(true)?;
+                w.contact_count()?
+            }
+        };
+        let region = options.default_region.unwrap_or(self.options().default_region);
         let mut run = Run {
             mode,
             on_duplicate: options.on_duplicate,
-            region: options.default_region.unwrap_or(self.options().default_region),
+            region,
             report: ImportReport::new(format, decoded.encoding.name()),
             seen: HashMap::new(),
             progress,
@@ -412,20 +587,48 @@ impl Book {
             errors: errors.map(ErrorReport::new),
             now: now(),
             touched: Vec::new(),
-            bulk: false,
+            created_ids: None,
+            contacts_at_start,
+            header: None,
+            pending: Vec::with_capacity(BATCH),
+            creates: Vec::with_capacity(BATCH),
+            validator: None,
         };
-        match format {
-            ImportFormat::Csv => sources::csv(decoded, options, &mut run)?,
-            ImportFormat::Json => sources::json(decoded, &mut run)?,
-            ImportFormat::Vcard => sources::vcard(decoded, &mut run)?,
-        }
+        let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        // `run` moves into the scope, so a panic drops the worker's channel before the scope
+        // waits for the worker.
+        let mut run = std::thread::scope(move |scope| {
+            if parallel {
+                let (to, worker_in) = mpsc::sync_channel::<Vec<PendingRow>>(2);
+                let (worker_out, from) = mpsc::sync_channel::<Vec<CheckedRow>>(2);
+                scope.spawn(move || {
+                    for rows in worker_in {
+                        if worker_out.send(check(rows, region)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                run.validator = Some(Validator {
+                    to,
+                    from,
+                    in_flight: 0,
+                });
+            }
+            let read = match format {
+                ImportFormat::Csv => sources::csv(decoded, options, &mut run),
+                ImportFormat::Json => sources::json(decoded, &mut run),
+                ImportFormat::Vcard => sources::vcard(decoded, &mut run),
+            };
+            // The rows before a reading error come first: their error is the earlier one.
+            let decided = run.finish();
+            run.validator = None; // ends the worker before the scope waits for it
+            decided.and(read).map(|()| run)
+        })?;
         if let Some(mut errors) = run.errors.take() {
             errors.writer.flush()?;
         }
         if let Mode::Commit(w, actor) = &mut run.mode {
-            if run.bulk {
-                w.set_bulk_load(false)?;
-            }
+            w.set_bulk_load(false)?;
             let r = &run.report;
             let details = serde_json::json!({
                 "format": r.format,
@@ -436,11 +639,15 @@ impl Book {
                 "invalid": r.invalid,
             });
             crate::audit::record(&mut **w, actor, AuditAction::Import, &run.touched, details)?;
-            // One book-wide event for feed readers that follow batches rather than contacts.
+            // The contacts it created have no event each: this one names them as an id range
+            // (their ids are consecutive: one writer holds the book for the whole import).
             let batch = serde_json::json!({
-                "batch": run.now.timestamp_millis(),
                 "created": r.created,
                 "updated": r.updated,
+                "created_ids": run.created_ids.map(|(first, last)| serde_json::json!({
+                    "first": first,
+                    "last": last,
+                })),
             });
             w.append_event(&EventDraft::new(
                 actor,
@@ -490,12 +697,20 @@ impl Book {
 
     /// Imports `input` in one transaction: every row is written or, on any error (or a kill
     /// -9 of the process), none is. New contacts get the source `import` unless a column
-    /// gives one. Every created or updated contact goes to the change feed and provenance as
-    /// a change by `actor`, and one audit entry records the import (ids and counts). Past
-    /// 1,000 rows the search index is no longer kept up row by row but rebuilt once, inside
-    /// the same transaction, before the commit. `progress` is called after every row; `errors`, if given, receives a CSV of
-    /// the rejected and skipped rows with the reason in an `import_error` column (for CSV
-    /// input, the original columns first, ready to fix and import again).
+    /// gives one.
+    ///
+    /// The change feed gets one `import_batch` event naming the created contacts as an id
+    /// range ([`crate::Event::batch_ids`]) and an `updated` event per updated contact. Each
+    /// created contact has the provenance, point origins and first verification record of a
+    /// single create by `actor`, and one audit entry records the import (ids and counts).
+    ///
+    /// Rows are validated on a second thread and new contacts written in batches; the search
+    /// index is brought up to date once, inside the same transaction, before the commit (see
+    /// [`Writer::set_bulk_load`]). `progress` is called after every row; `errors`, if given,
+    /// receives a CSV of the rejected and skipped rows with the reason in an `import_error`
+    /// column (for CSV input, the original columns first, ready to fix and import again).
+    ///
+    /// [`Writer::set_bulk_load`]: crate::store::Writer::set_bulk_load
     ///
     /// # Errors
     /// As [`Book::import_preview`]; [`Error::Cancelled`] when `progress` breaks. In every

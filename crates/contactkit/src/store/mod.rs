@@ -47,8 +47,22 @@ pub struct ContactRecord {
     pub last_activity_at: Option<DateTime<Utc>>,
 }
 
+/// A new contact for [`Writer::insert_contacts`]: its row, emails and phones (primary first)
+/// and tags, all validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewContactRecord {
+    /// The row.
+    pub record: ContactRecord,
+    /// Its emails, the primary one first.
+    pub emails: Vec<PointRecord>,
+    /// Its phones, the primary one first.
+    pub phones: Vec<PointRecord>,
+    /// Its tags.
+    pub tags: Vec<TagName>,
+}
+
 /// Email or phone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PointKind {
     /// An email address.
@@ -101,6 +115,8 @@ pub trait Reader {
     fn contact(&mut self, id: ContactId) -> Result<Option<Contact>>;
     /// The contact holding the email or phone whose key is `key`.
     fn point_owner(&mut self, kind: PointKind, key: &str) -> Result<Option<ContactId>>;
+    /// How many contacts the book holds.
+    fn contact_count(&mut self) -> Result<u64>;
     /// Every tag with its contact count, in key order.
     fn tag_counts(&mut self) -> Result<Vec<TagCount>>;
     /// Tags whose key starts with `key_prefix`, most used first, at most `limit`.
@@ -218,10 +234,30 @@ pub trait Writer: Reader {
     /// Sets `updated_at` of these contacts.
     fn touch(&mut self, ids: &[ContactId], at: DateTime<Utc>) -> Result<()>;
 
+    /// Inserts new contacts, in order, as written by `actor` at `at`, and returns their ids:
+    /// increasing, and consecutive with those of the other calls in the same transaction (a
+    /// batch event names them as one range). For each contact it writes what a create writes
+    /// besides its change event: the row, its points (with the actor's origin), its tags, the
+    /// provenance of its name, email, phone and attributes, and its first verification record.
+    /// The caller writes one event for the whole batch.
+    ///
+    /// # Errors
+    /// [`crate::Error::Duplicate`] when a point already belongs to a contact (enforced by the
+    /// same constraint as [`Writer::replace_points`]).
+    fn insert_contacts(
+        &mut self,
+        contacts: &[NewContactRecord],
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<ContactId>>;
+
     // --- Added for import (codec): bulk loading. ---
-    /// Turns bulk loading on or off for the rest of this transaction. While it is on, writes
-    /// skip the per-row upkeep of derived indexes (search); turning it off rebuilds them from
-    /// the contacts inside the same transaction, so no reader ever sees them disagree.
+    /// Turns bulk loading on or off for the rest of this transaction. While it is on, the
+    /// contacts [`Writer::insert_contacts`] adds skip the per-row upkeep of derived indexes
+    /// (search); turning it off brings those up to date inside the same transaction, so no
+    /// reader ever sees them disagree. How is the backend's choice: SQLite fits the new
+    /// contacts in between the old ones when the load is smaller than the book, and past that
+    /// drops its derived indexes and rebuilds them once.
     fn set_bulk_load(&mut self, on: bool) -> Result<()>;
 
     // --- The change feed, provenance and idempotency keys. ---

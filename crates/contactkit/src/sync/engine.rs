@@ -90,6 +90,7 @@ impl Book {
     pub fn sync_pending(&self, remote: &mut dyn Remote) -> Result<SyncReport> {
         let start = self.consumer_cursor(CONSUMER)?;
         let mut changed: Vec<ContactId> = Vec::new();
+        let mut seen: std::collections::HashSet<ContactId> = std::collections::HashSet::new();
         let mut after = start;
         loop {
             let page = self.changes(after, 1000, &crate::ChangeFilter::default())?;
@@ -98,9 +99,15 @@ impl Book {
                     continue;
                 }
                 if let Some(id) = event.contact_id
-                    && !changed.contains(&id)
+                    && seen.insert(id)
                 {
                     changed.push(id);
+                }
+                // An import's new contacts are one batch event, not an event each.
+                for id in self.batch_contacts(event)? {
+                    if seen.insert(id) {
+                        changed.push(id);
+                    }
                 }
             }
             if page.events.is_empty() || page.next == after {

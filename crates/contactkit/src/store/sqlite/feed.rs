@@ -59,7 +59,10 @@ pub(super) fn events_after(
          WHERE seq > ?1
            AND (?2 = 0 OR meaningful = 1)
            AND (json_array_length(?3) = 0 OR kind IN (SELECT value FROM json_each(?3)))
-           AND (?4 IS NULL OR contact_id = ?4)
+           AND (?4 IS NULL OR contact_id = ?4
+                OR (contact_id IS NULL AND kind = 'import_batch'
+                    AND ?4 BETWEEN json_extract(changes, '$.created_ids.first')
+                               AND json_extract(changes, '$.created_ids.last')))
          ORDER BY seq LIMIT ?5",
     )?;
     let mut rows = stmt.query(params![

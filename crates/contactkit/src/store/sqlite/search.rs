@@ -188,6 +188,107 @@ pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Ranks and indexes every contact that has no rank yet (the new contacts of a bulk load into
+/// a book larger than the load), in name order. The new contacts that fall between the same
+/// two ranked neighbours (a run) share that gap evenly: two index seeks per run, not per
+/// contact, and never a renumbering of the old ones. Returns false, having written part of
+/// it, when some run does not fit in its gap: the caller then runs [`rebuild`].
+pub(super) fn index_unranked(conn: &Connection) -> Result<bool> {
+    let unranked: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT id, name_key FROM contacts WHERE name_rank IS NULL ORDER BY name_key, id")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut start = 0;
+    while start < unranked.len() {
+        let (id, key) = &unranked[start];
+        let prev = neighbour(conn, key, *id, true)?;
+        let next: Option<(i64, String, i64)> = conn
+            .prepare_cached(
+                "SELECT name_rank, name_key, id FROM contacts
+                 WHERE (name_key, id) > (?1, ?2) AND name_rank IS NOT NULL
+                 ORDER BY name_key, id LIMIT 1",
+            )?
+            .query_row(params![key, id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        let end = match &next {
+            Some((_, next_key, next_id)) => unranked[start..]
+                .iter()
+                .position(|(i, k)| (k.as_str(), *i) > (next_key.as_str(), *next_id))
+                .map_or(unranked.len(), |n| start + n),
+            None => unranked.len(),
+        };
+        let run = (end - start) as i64;
+        let ranks: Vec<i64> = match (prev, next.map(|(rank, _, _)| rank)) {
+            (Some(p), Some(n)) => {
+                let step = (n - p) / (run + 1);
+                if step < 1 {
+                    return Ok(false);
+                }
+                (1..=run).map(|m| p + step * m).collect()
+            }
+            (Some(p), None) => (1..=run).map(|m| p.saturating_add(GAP * m)).collect(),
+            (None, Some(n)) => (0..run).map(|m| n.saturating_sub(GAP * (run - m))).collect(),
+            (None, None) => (1..=run).map(|m| GAP * m).collect(),
+        };
+        let mut set_rank = conn.prepare_cached("UPDATE contacts SET name_rank = ?2 WHERE id = ?1")?;
+        for ((id, _), rank) in unranked[start..end].iter().zip(ranks) {
+            set_rank.execute(params![id, rank])?;
+            insert_entry(conn, *id)?;
+        }
+        start = end;
+    }
+    Ok(true)
+}
+
+/// What a bulk load drops and [`restore`] makes again: the contacts indexes whose keys arrive
+/// in random order (each insert would land on a different page), and the triggers that keep
+/// tables [`rebuild`] recomputes anyway. Nothing a bulk load reads uses them: point lookups go
+/// by the points' primary key, contact reads by id.
+const DEFERRED: [&str; 7] = [
+    "contacts_name_key",
+    "contacts_name_rank",
+    "contacts_activity",
+    "contacts_activity_key",
+    "contacts_verification_created",
+    "tag_facts_link",
+    "contact_total_up",
+];
+
+/// Drops the [`DEFERRED`] indexes and triggers and returns their SQL, as the schema holds it,
+/// for [`restore`].
+pub(super) fn defer(conn: &Connection) -> Result<Vec<String>> {
+    let mut dropped = Vec::new();
+    for name in DEFERRED {
+        let found: Option<(String, String)> = conn
+            .prepare_cached(
+                "SELECT type, sql FROM sqlite_master WHERE name = ?1 AND type IN ('index', 'trigger')",
+            )?
+            .query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        if let Some((kind, sql)) = found {
+            let drop = if kind == "index" {
+                "DROP INDEX"
+            } else {
+                "DROP TRIGGER"
+            };
+            conn.execute_batch(&format!("{drop} \"{name}\""))?;
+            dropped.push(sql);
+        }
+    }
+    Ok(dropped)
+}
+
+/// Makes again what [`defer`] dropped (after [`rebuild`], so each index is built in one
+/// sorted pass).
+pub(super) fn restore(conn: &Connection, dropped: &[String]) -> Result<()> {
+    for sql in dropped {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::between;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{feed, lifecycle, sync};
+use super::{batch, feed, lifecycle, search, sync};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEntry};
 use crate::contact::{Attributes, Contact, ContactId, EmailPoint, PhonePoint, Verification};
@@ -27,11 +27,35 @@ pub(super) struct Sql<'c> {
     conn: &'c Connection,
     /// Bulk loading (import): the search upkeep of each write waits for one rebuild.
     bulk: bool,
+    /// A bulk load is on: new contacts wait for [`search::index_unranked`] at its end.
+    bulk_load: Option<BulkLoad>,
+    /// The SQL of the indexes and triggers a bulk load dropped, to make again at its end.
+    deferred: Vec<String>,
+    /// Tag ids by key, as [`Writer::insert_contacts`] found or made them in this transaction.
+    tag_ids: HashMap<String, i64>,
 }
+
+/// A bulk load in progress.
+struct BulkLoad {
+    /// The contacts the book held when it began.
+    at_start: u64,
+    /// The contacts it has inserted.
+    added: u64,
+}
+
+/// A bulk load that adds more contacts than this and than the book held drops the indexes
+/// and triggers of [`search::defer`] and rebuilds everything at its end.
+const BULK_REBUILD_AFTER: u64 = 1000;
 
 impl<'c> Sql<'c> {
     pub(super) fn new(conn: &'c Connection) -> Self {
-        Sql { conn, bulk: false }
+        Sql {
+            conn,
+            bulk: false,
+            bulk_load: None,
+            deferred: Vec::new(),
+            tag_ids: HashMap::new(),
+        }
     }
 
     /// The contacts with these ids, in the order given (ids that do not exist are left out),
@@ -150,13 +174,36 @@ fn corrupt(what: impl std::fmt::Display) -> Error {
     )))
 }
 
-fn is_unique_violation(err: &rusqlite::Error) -> bool {
+pub(super) fn is_unique_violation(err: &rusqlite::Error) -> bool {
     matches!(
         err,
         rusqlite::Error::SqliteFailure(e, _)
             if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
                 || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
     )
+}
+
+/// The [`Error::Duplicate`] for a point insert that broke the uniqueness of `(kind, key)`,
+/// naming the contact that holds it.
+pub(super) fn duplicate_point(conn: &Connection, kind: PointKind, key: &str, err: rusqlite::Error) -> Error {
+    let owner = conn
+        .prepare_cached("SELECT contact_id FROM contact_points WHERE kind = ?1 AND key = ?2")
+        .and_then(|mut stmt| {
+            stmt.query_row(params![kind.as_str(), key], |row| row.get::<_, i64>(0))
+                .optional()
+        });
+    match owner {
+        Ok(Some(existing)) => Error::Duplicate {
+            field: match kind {
+                PointKind::Email => Field::Email,
+                PointKind::Phone => Field::Phone,
+            },
+            value: key.to_owned(),
+            existing: ContactId::from_raw(existing),
+        },
+        Ok(None) => Error::Storage(err.into()),
+        Err(lookup) => Error::Storage(lookup.into()),
+    }
 }
 
 impl Reader for Sql<'_> {
@@ -171,6 +218,14 @@ impl Reader for Sql<'_> {
             .query_row(params![kind.as_str(), key], |row| row.get::<_, i64>(0))
             .optional()?
             .map(ContactId::from_raw))
+    }
+
+    fn contact_count(&mut self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT n FROM contact_total WHERE one = 1")?
+            .query_row([], |row| row.get(0))?;
+        Ok(n.max(0) as u64)
     }
 
     fn tag_counts(&mut self) -> Result<Vec<TagCount>> {
@@ -417,7 +472,7 @@ impl Writer for Sql<'_> {
             ])?;
         let id = self.conn.last_insert_rowid();
         if !self.bulk {
-            super::search::reindex(self.conn, id)?; // query engine: search index upkeep
+            search::reindex(self.conn, id)?; // query engine: search index upkeep
         }
         Ok(ContactId::from_raw(id))
     }
@@ -444,7 +499,7 @@ impl Writer for Sql<'_> {
                 record.last_activity_at.map(to_millis),
             ])?;
         if !self.bulk {
-            super::search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
+            search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
         }
         Ok(changed == 1)
     }
@@ -452,7 +507,7 @@ impl Writer for Sql<'_> {
     fn delete_contact(&mut self, id: ContactId) -> Result<bool> {
         // Points and tag links go by ON DELETE CASCADE.
         if !self.bulk {
-            super::search::remove(self.conn, id.as_raw())?; // query engine: search index upkeep
+            search::remove(self.conn, id.as_raw())?; // query engine: search index upkeep
         }
         let deleted = self
             .conn
@@ -499,18 +554,7 @@ impl Writer for Sql<'_> {
             match inserted {
                 Ok(_) => {}
                 Err(err) if is_unique_violation(&err) => {
-                    let existing = self
-                        .point_owner(kind, &point.key)?
-                        .ok_or(Error::Storage(err.into()))?;
-                    let field = match kind {
-                        PointKind::Email => Field::Email,
-                        PointKind::Phone => Field::Phone,
-                    };
-                    return Err(Error::Duplicate {
-                        field,
-                        value: point.key.clone(),
-                        existing,
-                    });
+                    return Err(duplicate_point(self.conn, kind, &point.key, err));
                 }
                 Err(err) => return Err(err.into()),
             }
@@ -524,7 +568,7 @@ impl Writer for Sql<'_> {
             .prepare_cached(sql)?
             .execute(params![id.as_raw(), primary])?;
         if !self.bulk {
-            super::search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
+            search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
         }
         Ok(())
     }
@@ -556,6 +600,7 @@ impl Writer for Sql<'_> {
     }
 
     fn rename_tag(&mut self, key: &str, to: &TagName) -> Result<Vec<ContactId>> {
+        self.tag_ids.clear();
         let tag_id = self
             .tag_id(key)?
             .ok_or_else(|| Error::TagNotFound(key.to_owned()))?;
@@ -566,6 +611,7 @@ impl Writer for Sql<'_> {
     }
 
     fn merge_tags(&mut self, from_key: &str, into_key: &str) -> Result<Vec<ContactId>> {
+        self.tag_ids.clear();
         let from = self
             .tag_id(from_key)?
             .ok_or_else(|| Error::TagNotFound(from_key.to_owned()))?;
@@ -586,6 +632,7 @@ impl Writer for Sql<'_> {
     }
 
     fn delete_tag(&mut self, key: &str) -> Result<Vec<ContactId>> {
+        self.tag_ids.clear();
         let tag_id = self
             .tag_id(key)?
             .ok_or_else(|| Error::TagNotFound(key.to_owned()))?;
@@ -596,12 +643,46 @@ impl Writer for Sql<'_> {
         Ok(affected)
     }
 
+    fn insert_contacts(
+        &mut self,
+        contacts: &[crate::store::NewContactRecord],
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<ContactId>> {
+        if let Some(load) = &mut self.bulk_load {
+            load.added += contacts.len() as u64;
+            // Past the size of the book, one rebuild of everything costs less than fitting
+            // each new contact in between the old ones.
+            if !self.bulk && load.added > BULK_REBUILD_AFTER.max(load.at_start) {
+                self.deferred = search::defer(self.conn)?;
+                self.bulk = true;
+            }
+        }
+        let reindex = self.bulk_load.is_none();
+        batch::insert_contacts(self.conn, contacts, actor, at, reindex, &mut self.tag_ids)
+    }
+
     // --- Added for import (codec): bulk loading. ---
     fn set_bulk_load(&mut self, on: bool) -> Result<()> {
-        if self.bulk && !on {
-            super::search::rebuild(self.conn)?;
+        match (self.bulk_load.is_some(), on) {
+            (false, true) => {
+                self.bulk_load = Some(BulkLoad {
+                    at_start: self.contact_count()?,
+                    added: 0,
+                });
+            }
+            (true, false) => {
+                self.bulk_load = None;
+                if self.bulk {
+                    self.bulk = false;
+                    search::rebuild(self.conn)?;
+                    search::restore(self.conn, &std::mem::take(&mut self.deferred))?;
+                } else if !search::index_unranked(self.conn)? {
+                    search::rebuild(self.conn)?;
+                }
+            }
+            _ => {}
         }
-        self.bulk = on;
         Ok(())
     }
 

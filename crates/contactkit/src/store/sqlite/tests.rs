@@ -109,3 +109,72 @@ fn file_books_use_wal_and_foreign_keys() {
         .expect("sd");
     assert_eq!((mode.as_str(), fk, secure), ("wal", 1, 1));
 }
+
+/// Contacts with these names and ranks (`None`: not ranked yet), straight into the table.
+fn ranked_contacts(conn: &Connection, rows: &[(&str, Option<i64>)]) {
+    for (name, rank) in rows {
+        conn.execute(
+            "INSERT INTO contacts (name, name_key, source, verification, created_at, updated_at, name_rank)
+             VALUES (?1, ?1, 'api', 'unverified', 0, 0, ?2)",
+            rusqlite::params![name, rank],
+        )
+        .expect("insert");
+    }
+}
+
+fn ranks(conn: &Connection) -> Vec<(String, Option<i64>)> {
+    let mut stmt = conn
+        .prepare("SELECT name, name_rank FROM contacts ORDER BY id")
+        .expect("prepare");
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows")
+}
+
+#[test]
+fn new_contacts_share_the_gap_between_their_ranked_neighbours() {
+    let mut conn = Connection::open_in_memory().expect("open");
+    migrate_to(&mut conn, LATEST).expect("schema");
+    ranked_contacts(&conn, &[("bbb", Some(100)), ("ddd", Some(200))]);
+    ranked_contacts(
+        &conn,
+        &[
+            ("aaa", None),
+            ("ccc", None),
+            ("ccc", None),
+            ("ccc", None),
+            ("eee", None),
+        ],
+    );
+    assert!(super::search::index_unranked(&conn).expect("index"));
+    let got = ranks(&conn);
+    let rank = |i: usize| got[i].1.expect("ranked");
+    // aaa before bbb; the three ccc evenly between bbb and ddd, in id order; eee after ddd.
+    assert!(rank(2) < 100);
+    assert_eq!((rank(3), rank(4), rank(5)), (125, 150, 175));
+    assert!(rank(6) > 200);
+    let search = |term: &str| -> Vec<i64> {
+        let mut stmt = conn
+            .prepare("SELECT rowid FROM search_fts WHERE search_fts MATCH ?1 ORDER BY rowid")
+            .expect("prepare");
+        stmt.query_map([format!("\"{term}\"")], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    assert_eq!(search("ccc"), [125, 150, 175]);
+    assert_eq!(search("eee"), [rank(6)]);
+}
+
+#[test]
+fn a_run_too_big_for_its_gap_asks_for_a_rebuild() {
+    let mut conn = Connection::open_in_memory().expect("open");
+    migrate_to(&mut conn, LATEST).expect("schema");
+    ranked_contacts(&conn, &[("bbb", Some(100)), ("ddd", Some(102))]);
+    ranked_contacts(&conn, &[("ccc", None), ("ccc", None)]);
+    assert!(!super::search::index_unranked(&conn).expect("index"));
+    super::search::rebuild(&conn).expect("rebuild");
+    let got: Vec<Option<i64>> = ranks(&conn).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(got, [Some(4096), Some(4 * 4096), Some(2 * 4096), Some(3 * 4096)]);
+}
