@@ -51,12 +51,7 @@ fn write_csv(path: &Path, data: &[contactkit_testkit::GenContact]) -> usize {
     rows
 }
 
-/// Resets this process's peak RSS (Linux `clear_refs`), so the next reading covers one step.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// The peak RSS since the last reset, in MB (0 where /proc is not there).
+/// The peak RSS of this process so far, in MB (0 where /proc is not there).
 fn peak_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -64,6 +59,73 @@ fn peak_mb() -> f64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// One measured step, run in a child process of its own so its peak RSS is the step's alone:
+/// `step db csv` prints `seconds rows peak_mb` and a JSON report on stdout.
+fn child_step(step: &str, db: &Path, csv: &Path) {
+    let book = Book::open(db, BookOptions::default()).unwrap();
+    let t = Instant::now();
+    let (rows, report) = match step {
+        "preview" => {
+            let r = book.import_preview_path(csv, &ImportOptions::default()).unwrap();
+            (r.rows_read, serde_json::to_string(&r).unwrap())
+        }
+        "import" => {
+            let r = book
+                .import_commit_path(
+                    &Actor::api("bench"),
+                    csv,
+                    &ImportOptions::default(),
+                    |_| ControlFlow::Continue(()),
+                    None,
+                )
+                .unwrap();
+            (r.rows_read, serde_json::to_string(&r).unwrap())
+        }
+        "export" => {
+            let out = std::io::BufWriter::new(std::fs::File::create(csv).unwrap());
+            let done = book
+                .export(
+                    &ExportScope::All,
+                    ExportFormat::Csv,
+                    &ExportOptions::default(),
+                    out,
+                    |_| ControlFlow::Continue(()),
+                )
+                .unwrap();
+            (done.contacts, "{}".to_owned())
+        }
+        other => panic!("unknown step {other}"),
+    };
+    let s = t.elapsed().as_secs_f64();
+    println!("{s} {rows} {}", peak_mb());
+    println!("{report}");
+}
+
+/// Runs `step` in a child process: seconds, rows, peak RSS in MB, and its report.
+fn step(step: &str, db: &Path, csv: &Path) -> (f64, u64, f64, serde_json::Value) {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env("CONTACTKIT_BENCH_STEP", step)
+        .arg(db)
+        .arg(csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{step}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let figures: Vec<f64> = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let report = serde_json::from_str(lines.next().unwrap()).unwrap();
+    (figures[0], figures[1] as u64, figures[2], report)
 }
 
 /// Runs a sqlite3 shell script and times it (a row refused by a unique index makes the shell
@@ -75,6 +137,11 @@ fn shell(db: &Path, script: &str) -> Option<f64> {
 }
 
 fn main() {
+    if let Ok(name) = std::env::var("CONTACTKIT_BENCH_STEP") {
+        let args: Vec<String> = std::env::args().collect();
+        child_step(&name, Path::new(&args[1]), Path::new(&args[2]));
+        return;
+    }
     let n: usize = std::env::var("CONTACTKIT_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -93,7 +160,7 @@ fn main() {
     let more_rows = write_csv(&more_csv, &data[n..]);
     drop(data);
     println!(
-        "# import/export benchmark, N = {rows} rows, {} MB of CSV",
+        "# import/export benchmark, N = {rows} rows, {} MB of CSV; each step in a process of its own",
         std::fs::metadata(&csv).unwrap().len() / 1_000_000
     );
     println!("| step | seconds | rows/s | peak RSS MB | vs |");
@@ -101,76 +168,35 @@ fn main() {
 
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("book.db");
-    let book = Book::open(&db, BookOptions::default()).unwrap();
+    let row = |what: &str, (s, rows, mb, _): &(f64, u64, f64, serde_json::Value)| {
+        println!("| {what} | {s:.2} | {:.0} | {mb:.0} | |", *rows as f64 / s);
+    };
 
-    reset_peak();
-    let t = Instant::now();
-    let preview = book.import_preview_path(&csv, &ImportOptions::default()).unwrap();
-    let s = t.elapsed().as_secs_f64();
-    println!(
-        "| preview (writes nothing) | {s:.2} | {:.0} | {:.0} | |",
-        rows as f64 / s,
-        peak_mb()
+    let preview = step("preview", &db, &csv);
+    row("preview (writes nothing)", &preview);
+    let import = step("import", &db, &csv);
+    let r = &import.3;
+    assert_eq!(r["created"], preview.3["created"]);
+    row(
+        &format!(
+            "import into an empty book ({} created, {} skipped, {} invalid)",
+            r["created"], r["skipped"], r["invalid"]
+        ),
+        &import,
     );
-
-    reset_peak();
-    let t = Instant::now();
-    let report = book
-        .import_commit_path(
-            &Actor::api("bench"),
-            &csv,
-            &ImportOptions::default(),
-            |_| ControlFlow::Continue(()),
-            None,
-        )
-        .unwrap();
-    let import_s = t.elapsed().as_secs_f64();
-    let import_rate = rows as f64 / import_s;
-    assert_eq!(report.created, preview.created);
-    println!(
-        "| import into an empty book ({} created, {} skipped, {} invalid) | {import_s:.2} | {import_rate:.0} | {:.0} | |",
-        report.created,
-        report.skipped,
-        report.invalid,
-        peak_mb()
+    let import_rate = import.1 as f64 / import.0;
+    let exported = tmp.path().join("export.csv");
+    row(
+        "export CSV with tags (to a file)",
+        &step("export", &db, &exported),
     );
-
-    reset_peak();
-    let t = Instant::now();
-    let done = book
-        .export(
-            &ExportScope::All,
-            ExportFormat::Csv,
-            &ExportOptions::default(),
-            std::io::sink(),
-            |_| ControlFlow::Continue(()),
-        )
-        .unwrap();
-    let s = t.elapsed().as_secs_f64();
-    println!(
-        "| export CSV with tags | {s:.2} | {:.0} | {:.0} | |",
-        done.contacts as f64 / s,
-        peak_mb()
-    );
-
-    reset_peak();
-    let t = Instant::now();
-    let more_report = book
-        .import_commit_path(
-            &Actor::api("bench"),
-            &more_csv,
-            &ImportOptions::default(),
-            |_| ControlFlow::Continue(()),
-            None,
-        )
-        .unwrap();
-    let s = t.elapsed().as_secs_f64();
-    println!(
-        "| import {more_rows} more into the book of {} ({} created) | {s:.2} | {:.0} | {:.0} | |",
-        report.created,
-        more_report.created,
-        more_rows as f64 / s,
-        peak_mb()
+    let added = step("import", &db, &more_csv);
+    row(
+        &format!(
+            "import {more_rows} more into the book of {} ({} created)",
+            r["created"], added.3["created"]
+        ),
+        &added,
     );
 
     let path = csv.display();

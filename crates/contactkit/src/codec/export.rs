@@ -39,10 +39,10 @@ use crate::query::Query;
 /// # Safe in spreadsheets
 /// Excel, LibreOffice and Google Sheets run a cell that starts with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return as a formula (OWASP "CSV injection"). Such a cell is written with a
-/// leading apostrophe (`'=HYPERLINK(...)`), with one exception: a cell that is exactly a valid
-/// E.164 phone number (`+15551234567`, checked by libphonenumber) is written as is, because a
-/// plus and digits can only ever evaluate to that number, and phone columns must still read as
-/// phones. (Excel may show such a cell as the number `15551234567`; format the column as text
+/// leading apostrophe (`'=HYPERLINK(...)`), with one exception: a cell in the form of an E.164
+/// phone number (`+15551234567`: a plus and 7 to 15 digits, nothing else) is written as is,
+/// because a plus and digits can only ever evaluate to that number, and phone columns must
+/// still read as phones. (Excel may show such a cell as the number `15551234567`; format the column as text
 /// to keep the plus.) A cell that starts with an apostrophe gets one more. Import strips
 /// one apostrophe again, so a round trip is exact.
 ///
@@ -264,7 +264,8 @@ impl<W: Write> CsvRows<CountingWriter<W>> {
     }
 }
 
-const PAGE: u32 = 500;
+/// Contacts read per page of an `All` export.
+const PAGE: u32 = 1000;
 
 /// Writes one contact and reports progress.
 fn step<W: Write>(
@@ -373,15 +374,11 @@ impl Book {
                 ExportScope::All => {
                     let mut after = None;
                     loop {
-                        let ids = r.contact_ids_after(after, PAGE)?;
-                        let Some(last) = ids.last() else { break };
-                        after = Some(*last);
-                        for id in ids {
-                            // A row deleted since the page was read cannot happen inside one
-                            // snapshot; skip it rather than fail if a backend allows it.
-                            if let Some(contact) = r.contact(id)? {
-                                step(&mut writer, &contact, &mut progress)?;
-                            }
+                        let page = r.contacts_after(after, PAGE)?;
+                        let Some(last) = page.last() else { break };
+                        after = Some(last.id);
+                        for contact in &page {
+                            step(&mut writer, contact, &mut progress)?;
                         }
                     }
                 }

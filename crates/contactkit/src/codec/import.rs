@@ -1,6 +1,6 @@
 //! Import: options, the report, and the one pipeline that preview and commit share.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::ops::ControlFlow;
@@ -18,6 +18,7 @@ use crate::codec::decode;
 use crate::codec::mapping::Target;
 use crate::codec::report::{ErrorReport, ImportReport, IssueKind, RowIssue};
 use crate::codec::rows::{Candidate, Problem, Valid, validate};
+use crate::codec::seen::SeenKeys;
 use crate::codec::sniff::{Sniffed, sniff_format};
 use crate::codec::sources;
 use crate::contact::{ContactId, Source};
@@ -127,9 +128,8 @@ pub(crate) struct Run<'a, 'p, 'w> {
     on_duplicate: OnDuplicate,
     region: PhoneRegion,
     pub report: ImportReport,
-    /// Every email/phone key seen in the file (as a 64-bit hash, so a million-row file
-    /// costs tens of megabytes, not hundreds), with the line of its first row.
-    seen: HashMap<u64, u64>,
+    /// Every email/phone key seen in the file, with the line of its first row.
+    seen: SeenKeys,
     progress: &'p mut dyn FnMut(Progress) -> ControlFlow<()>,
     bytes_total: Option<u64>,
     errors: Option<ErrorReport<'w>>,
@@ -194,13 +194,6 @@ struct Validator {
     to: mpsc::SyncSender<Vec<PendingRow>>,
     from: mpsc::Receiver<Vec<CheckedRow>>,
     in_flight: usize,
-}
-
-fn seen_key(kind: PointKind, key: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (kind, key).hash(&mut hasher);
-    hasher.finish()
 }
 
 impl Run<'_, '_, '_> {
@@ -372,8 +365,8 @@ impl Run<'_, '_, '_> {
             .collect();
         let in_file = keys.iter().find_map(|(kind, p)| {
             self.seen
-                .get(&seen_key(*kind, &p.key))
-                .map(|first| (*first, p.value.clone()))
+                .first_line(*kind, &p.key)
+                .map(|first| (first, p.value.clone()))
         });
         let mut owners = BTreeSet::new();
         let mut clash = None;
@@ -393,7 +386,7 @@ impl Run<'_, '_, '_> {
             }
         }
         for (kind, p) in &keys {
-            self.seen.entry(seen_key(*kind, &p.key)).or_insert(line);
+            self.seen.insert(*kind, &p.key, line);
         }
 
         let duplicate = match (in_file, clash) {
@@ -482,7 +475,7 @@ impl Run<'_, '_, '_> {
         if self.creates.is_empty() {
             return Ok(());
         }
-        let ids = w.insert_contacts(&self.creates, actor, self.now)?;
+        let ids = w.insert_contacts(&self.creates, actor)?;
         self.creates.clear();
         if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
             self.created_ids = Some(self.created_ids.map_or((*first, *last), |(f, _)| (f, *last)));
@@ -581,7 +574,7 @@ impl Book {
             on_duplicate: options.on_duplicate,
             region,
             report: ImportReport::new(format, decoded.encoding.name()),
-            seen: HashMap::new(),
+            seen: SeenKeys::default(),
             progress,
             bytes_total: options.bytes_total,
             errors: errors.map(ErrorReport::new),
@@ -628,6 +621,9 @@ impl Book {
             errors.writer.flush()?;
         }
         if let Mode::Commit(w, actor) = &mut run.mode {
+            if let Some((first, last)) = run.created_ids {
+                w.record_created(first, last, actor, run.now)?;
+            }
             w.set_bulk_load(false)?;
             let r = &run.report;
             let details = serde_json::json!({

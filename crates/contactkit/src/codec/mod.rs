@@ -23,6 +23,7 @@ mod mapping;
 mod points;
 mod report;
 mod rows;
+mod seen;
 mod sniff;
 mod sources;
 mod spreadsheet_safe;

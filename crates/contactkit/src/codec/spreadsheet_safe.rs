@@ -2,16 +2,15 @@
 
 use std::borrow::Cow;
 
-use crate::phone::Phone;
-
 /// The characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
 const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// The text of a CSV cell made safe to open in a spreadsheet: a cell starting with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return gets a leading apostrophe, except a cell that is
-/// exactly a valid E.164 phone number, which stays as it is (a plus and digits can only
-/// evaluate to that number). A cell that starts with an apostrophe gets one more, so an
-/// import gives back exactly what was exported.
+/// `-`, `@`, a tab or a carriage return gets a leading apostrophe, except a cell in the form
+/// of an E.164 phone number (a plus and 7 to 15 digits, nothing else), which stays as it is:
+/// a plus and digits can only ever evaluate to that number, and phone columns must read as
+/// phones. A cell that starts with an apostrophe gets one more, so an import gives back
+/// exactly what was exported.
 ///
 /// # Examples
 /// ```
@@ -27,7 +26,7 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
         // file back (which drops one) gives the text exactly.
         Some('\'') => Cow::Owned(format!("'{cell}")),
         Some(first) if TRIGGERS.contains(&first) => {
-            if first == '+' && Phone::from_e164(cell).is_ok() {
+            if first == '+' && is_e164_form(cell) {
                 Cow::Borrowed(cell)
             } else {
                 Cow::Owned(format!("'{cell}"))
@@ -35,6 +34,14 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
         }
         _ => Cow::Borrowed(cell),
     }
+}
+
+/// A plus and 7 to 15 ASCII digits: the form of an E.164 number (the shortest in use, St
+/// Helena's, have 7). Checked by the form alone: libphonenumber's check cost more than the
+/// rest of an exported row, and the form is what makes the cell harmless.
+fn is_e164_form(cell: &str) -> bool {
+    cell.strip_prefix('+')
+        .is_some_and(|digits| (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Undoes [`spreadsheet_safe`] and the zero-width marks other tools add for the same reason
@@ -57,6 +64,22 @@ mod tests {
             let safe = spreadsheet_safe(cell);
             assert!(safe.starts_with('\''), "{cell:?}");
             assert_eq!(unprotect(&safe), cell);
+        }
+    }
+
+    #[test]
+    fn only_the_form_of_an_e164_number_is_left_alone() {
+        for cell in ["+2901234", "+15551234567", "+999999999999999"] {
+            assert_eq!(spreadsheet_safe(cell), cell);
+        }
+        for cell in [
+            "+290123",
+            "+9999999999999999",
+            "+1 555 123 4567",
+            "+1-555-1234567",
+            "+1555123456A",
+        ] {
+            assert_eq!(spreadsheet_safe(cell), format!("'{cell}"), "{cell:?}");
         }
     }
 

@@ -129,6 +129,9 @@ pub trait Reader {
     /// Up to `limit` contact ids greater than `after` (all ids when `None`), ascending: a
     /// keyset page, so walking every contact costs the same on every page.
     fn contact_ids_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<Vec<ContactId>>;
+    /// Up to `limit` whole contacts with ids above `after` (`None`: from the first), in id
+    /// order: how an export walks the whole book.
+    fn contacts_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<Vec<Contact>>;
     /// Every custom attribute key used by any contact, in key order.
     fn attribute_keys(&mut self) -> Result<Vec<String>>;
 
@@ -234,22 +237,28 @@ pub trait Writer: Reader {
     /// Sets `updated_at` of these contacts.
     fn touch(&mut self, ids: &[ContactId], at: DateTime<Utc>) -> Result<()>;
 
-    /// Inserts new contacts, in order, as written by `actor` at `at`, and returns their ids:
+    /// Inserts new contacts, in order, as written by `actor`, and returns their ids:
     /// increasing, and consecutive with those of the other calls in the same transaction (a
-    /// batch event names them as one range). For each contact it writes what a create writes
-    /// besides its change event: the row, its points (with the actor's origin), its tags, the
-    /// provenance of its name, email, phone and attributes, and its first verification record.
-    /// The caller writes one event for the whole batch.
+    /// batch event names them as one range). For each contact: the row, its points (with the
+    /// actor's origin) and its tags. The caller then writes [`Writer::record_created`] for the
+    /// range and one event for the whole batch.
     ///
     /// # Errors
     /// [`crate::Error::Duplicate`] when a point already belongs to a contact (enforced by the
     /// same constraint as [`Writer::replace_points`]).
-    fn insert_contacts(
+    fn insert_contacts(&mut self, contacts: &[NewContactRecord], actor: &Actor) -> Result<Vec<ContactId>>;
+
+    /// Records, for every contact with an id from `first` to `last` (created by
+    /// [`Writer::insert_contacts`]), what a single create records besides its event: the
+    /// provenance of its name, email, phone and each attribute (`actor`, `at`) and its first
+    /// verification record.
+    fn record_created(
         &mut self,
-        contacts: &[NewContactRecord],
+        first: ContactId,
+        last: ContactId,
         actor: &Actor,
         at: DateTime<Utc>,
-    ) -> Result<Vec<ContactId>>;
+    ) -> Result<()>;
 
     // --- Added for import (codec): bulk loading. ---
     /// Turns bulk loading on or off for the rest of this transaction. While it is on, the

@@ -1,7 +1,7 @@
 //! [`Writer::insert_contacts`](crate::store::Writer::insert_contacts): many new contacts in
-//! a handful of prepared statements each, with the follow-up rows a single create writes
-//! (point origins, field provenance, the first verification record) folded into the same
-//! pass instead of read back and diffed contact by contact.
+//! a handful of prepared statements each, and [`record_created`]: what a single create
+//! writes besides its event (field provenance, the first verification record) for a whole
+//! range of them in a few set-based statements, instead of contact by contact.
 
 use std::collections::HashMap;
 
@@ -22,13 +22,10 @@ pub(super) fn insert_contacts(
     conn: &Connection,
     contacts: &[NewContactRecord],
     actor: &Actor,
-    at: DateTime<Utc>,
     reindex: bool,
     tag_ids: &mut HashMap<String, i64>,
 ) -> Result<Vec<ContactId>> {
     let origin = name_of(&actor.origin)?;
-    let role = name_of(&actor.role)?;
-    let at = to_millis(at);
     let mut insert = conn.prepare_cached(
         "INSERT INTO contacts (name, name_key, email, phone, source, verification, attributes,
                                created_at, updated_at, last_activity_at)
@@ -40,14 +37,6 @@ pub(super) fn insert_contacts(
     )?;
     let mut link =
         conn.prepare_cached("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?1, ?2)")?;
-    let mut provenance = conn.prepare_cached(
-        "INSERT INTO field_provenance (contact_id, field, origin, actor_id, actor_role, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    let mut verification = conn.prepare_cached(
-        "INSERT INTO verification_history (contact_id, status, method, actor_id, actor_role, at)
-         VALUES (?1, ?2, NULL, ?3, ?4, ?5)",
-    )?;
     let mut ids = Vec::with_capacity(contacts.len());
     let mut points_of_batch: Vec<(PointKind, &PointRecord, i64, usize)> =
         Vec::with_capacity(contacts.len() * 2);
@@ -88,18 +77,6 @@ pub(super) fn insert_contacts(
             };
             link.execute(params![id, tag_id])?;
         }
-        let mut remember = |field: &str| provenance.execute(params![id, field, origin, actor.id, role, at]);
-        remember("name")?;
-        if !c.emails.is_empty() {
-            remember("email")?;
-        }
-        if !c.phones.is_empty() {
-            remember("phone")?;
-        }
-        for key in r.attributes.keys() {
-            remember(&format!("attributes.{key}"))?;
-        }
-        verification.execute(params![id, r.verification.as_str(), actor.id, role, at])?;
         if reindex {
             super::search::reindex(conn, id)?;
         }
@@ -135,4 +112,36 @@ fn tag_id_creating(conn: &Connection, name: &str, key: &str) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT id FROM tags WHERE key = ?1")?
         .query_row([key], |row| row.get(0))?)
+}
+
+/// Field provenance (name, email, phone, each attribute) and a first verification record, by
+/// `actor` at `at`, for every contact with an id from `first` to `last`. Each statement walks
+/// the range in id order, so its inserts land one after the other.
+pub(super) fn record_created(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let (origin, role, at) = (name_of(&actor.origin)?, name_of(&actor.role)?, to_millis(at));
+    for field in [
+        "SELECT id, 'name' FROM contacts WHERE id BETWEEN ?1 AND ?2",
+        "SELECT id, 'email' FROM contacts WHERE id BETWEEN ?1 AND ?2 AND email IS NOT NULL",
+        "SELECT id, 'phone' FROM contacts WHERE id BETWEEN ?1 AND ?2 AND phone IS NOT NULL",
+        "SELECT c.id, 'attributes.' || a.key FROM contacts c, json_each(c.attributes) a
+         WHERE c.id BETWEEN ?1 AND ?2 ORDER BY c.id, a.key",
+    ] {
+        conn.prepare_cached(&format!(
+            "INSERT INTO field_provenance (contact_id, field, origin, actor_id, actor_role, at)
+             SELECT f.*, ?3, ?4, ?5, ?6 FROM ({field}) AS f"
+        ))?
+        .execute(params![first, last, origin, actor.id, role, at])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO verification_history (contact_id, status, method, actor_id, actor_role, at)
+         SELECT id, verification, NULL, ?3, ?4, ?5 FROM contacts WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+    )?
+    .execute(params![first, last, actor.id, role, at])?;
+    Ok(())
 }

@@ -27,7 +27,8 @@ const READER_POOL: usize = 4;
 /// The page cache of each reader connection (negative: KiB), grown only as pages are read.
 const READER_CACHE_KIB: i64 = -65_536;
 /// The writer's page cache, in KiB (negative: SQLite's unit for a size rather than pages).
-const WRITER_CACHE_KIB: i64 = -65_536;
+/// It also bounds the memory of each sort a bulk import's rebuild runs.
+const WRITER_CACHE_KIB: i64 = -32_768;
 
 /// The SQLite storage backend.
 ///
@@ -197,9 +198,6 @@ impl Drop for SqliteStore {
 fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "secure_delete", true)?;
-    // Import: statement journals (every insert that fires a trigger keeps one) went to a
-    // temporary file, a write syscall per page that was a third of a bulk import's time.
-    conn.pragma_update(None, "temp_store", "memory")?;
     // A large import's working set of index pages; the 2 MiB default spilled them to the WAL
     // mid-transaction and read them back.
     conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;

@@ -8,12 +8,15 @@ UPDATE contacts SET name_rank = r.n * 4096
 INSERT INTO search_fts (search_fts) VALUES ('delete-all');
 DELETE FROM search_gram;
 DELETE FROM tag_facts;
+-- In key order each insert appends to the table; in contact order they land all over it.
 INSERT INTO tag_facts (tag_id, verification, created_at, contact_id)
-    SELECT ct.tag_id, c.verification, c.created_at, c.id FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id;
+    SELECT ct.tag_id, c.verification, c.created_at, c.id FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id
+    ORDER BY 1, 2, 3, 4;
 DELETE FROM tag_activity;
 INSERT INTO tag_activity (tag_id, activity_key, contact_id)
     SELECT ct.tag_id, coalesce(c.last_activity_at, -9223372036854775807), c.id
-    FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id;
+    FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id
+    ORDER BY 1, 2, 3;
 INSERT INTO search_fts (rowid, name, email, phone)
     SELECT c.name_rank, c.name_key,
            (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),

@@ -62,83 +62,59 @@ impl<'c> Sql<'c> {
     /// in three statements whatever their number: rows, points, tags.
     pub(super) fn contacts(&self, ids: &[i64]) -> Result<Vec<Contact>> {
         let list = serde_json::to_string(ids).map_err(|e| corrupt(e.to_string()))?;
-        let mut rows_by_id: HashMap<i64, Contact> = HashMap::with_capacity(ids.len());
+        let mut found: Vec<Contact> = Vec::with_capacity(ids.len());
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, name, source, verification, attributes, created_at, updated_at, last_activity_at, reviewed
-             FROM contacts WHERE id IN (SELECT value FROM json_each(?1))",
+             FROM contacts WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
         )?;
         let mut rows = stmt.query([&list])?;
         while let Some(row) = rows.next()? {
-            let id = ContactId::from_raw(row.get(0)?);
-            let attributes: String = row.get(4)?;
-            let attributes: Attributes = serde_json::from_str(&attributes)
-                .map_err(|err| corrupt(format!("attributes of {id}: {err}")))?;
-            let source: String = row.get(2)?;
-            let verification: String = row.get(3)?;
-            rows_by_id.insert(
-                id.as_raw(),
-                Contact {
-                    id,
-                    name: row.get(1)?,
-                    emails: Vec::new(),
-                    phones: Vec::new(),
-                    tags: Vec::new(),
-                    source: source.parse().map_err(corrupt)?,
-                    verification: verification.parse().map_err(corrupt)?,
-                    attributes,
-                    created_at: from_millis(row.get(5)?)?,
-                    updated_at: from_millis(row.get(6)?)?,
-                    last_activity_at: row.get::<_, Option<i64>>(7)?.map(from_millis).transpose()?,
-                    reviewed: row.get(8)?,
-                },
-            );
+            found.push(contact_row(row)?);
         }
-        if rows_by_id.is_empty() {
+        if found.is_empty() {
             return Ok(Vec::new());
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT contact_id, kind, value, original, label, origin FROM contact_points
              WHERE contact_id IN (SELECT value FROM json_each(?1)) ORDER BY contact_id, kind, position",
         )?;
-        let mut rows = stmt.query([&list])?;
-        while let Some(row) = rows.next()? {
-            let Some(contact) = rows_by_id.get_mut(&row.get::<_, i64>(0)?) else {
-                continue;
-            };
-            let kind: String = row.get(1)?;
-            let value: String = row.get(2)?;
-            let label: Option<String> = row.get(4)?;
-            let origin = row
-                .get::<_, Option<String>>(5)?
-                .and_then(|o| serde_json::from_value::<crate::Origin>(serde_json::Value::String(o)).ok());
-            match kind.as_str() {
-                // Validated when written: reading trusts them (re-parsing every phone of a page
-                // through libphonenumber was most of a page's cost).
-                "email" => contact.emails.push(EmailPoint {
-                    address: Email::from_stored(value),
-                    label,
-                    origin,
-                }),
-                "phone" => contact.phones.push(PhonePoint {
-                    original: row.get::<_, Option<String>>(3)?.unwrap_or_else(|| value.clone()),
-                    e164: Phone::from_stored(value),
-                    label,
-                    origin,
-                }),
-                other => return Err(corrupt(format!("point kind {other:?}"))),
-            }
-        }
+        attach_points(stmt.query([&list])?, &mut found)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
              WHERE ct.contact_id IN (SELECT value FROM json_each(?1)) ORDER BY ct.contact_id, t.key",
         )?;
-        let mut rows = stmt.query([&list])?;
+        attach_tags(stmt.query([&list])?, &mut found)?;
+        let mut by_id: HashMap<i64, Contact> = found.into_iter().map(|c| (c.id.as_raw(), c)).collect();
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// Up to `limit` whole contacts with ids above `after`, in id order: three range reads
+    /// (rows, points, tags), the export's way through the whole book.
+    pub(super) fn contacts_after(&self, after: i64, limit: u32) -> Result<Vec<Contact>> {
+        let mut contacts: Vec<Contact> = Vec::with_capacity(limit as usize);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, source, verification, attributes, created_at, updated_at, last_activity_at, reviewed
+             FROM contacts WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![after, limit])?;
         while let Some(row) = rows.next()? {
-            if let Some(contact) = rows_by_id.get_mut(&row.get::<_, i64>(0)?) {
-                contact.tags.push(row.get(1)?);
-            }
+            contacts.push(contact_row(row)?);
         }
-        Ok(ids.iter().filter_map(|id| rows_by_id.remove(id)).collect())
+        let (Some(first), Some(last)) = (contacts.first(), contacts.last()) else {
+            return Ok(contacts);
+        };
+        let range = params![first.id.as_raw(), last.id.as_raw()];
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT contact_id, kind, value, original, label, origin FROM contact_points
+             WHERE contact_id BETWEEN ?1 AND ?2 ORDER BY contact_id, kind, position",
+        )?;
+        attach_points(stmt.query(range)?, &mut contacts)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+             WHERE ct.contact_id BETWEEN ?1 AND ?2 ORDER BY ct.contact_id, t.key",
+        )?;
+        attach_tags(stmt.query(range)?, &mut contacts)?;
+        Ok(contacts)
     }
 
     fn tag_id(&self, key: &str) -> Result<Option<i64>> {
@@ -158,6 +134,80 @@ impl<'c> Sql<'c> {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ids)
     }
+}
+
+/// A contact from a row of `id, name, source, verification, attributes, created_at,
+/// updated_at, last_activity_at, reviewed`, without its points and tags.
+fn contact_row(row: &rusqlite::Row<'_>) -> Result<Contact> {
+    let id = ContactId::from_raw(row.get(0)?);
+    let attributes: String = row.get(4)?;
+    let attributes: Attributes =
+        serde_json::from_str(&attributes).map_err(|err| corrupt(format!("attributes of {id}: {err}")))?;
+    let source: String = row.get(2)?;
+    let verification: String = row.get(3)?;
+    Ok(Contact {
+        id,
+        name: row.get(1)?,
+        emails: Vec::new(),
+        phones: Vec::new(),
+        tags: Vec::new(),
+        source: source.parse().map_err(corrupt)?,
+        verification: verification.parse().map_err(corrupt)?,
+        attributes,
+        created_at: from_millis(row.get(5)?)?,
+        updated_at: from_millis(row.get(6)?)?,
+        last_activity_at: row.get::<_, Option<i64>>(7)?.map(from_millis).transpose()?,
+        reviewed: row.get(8)?,
+    })
+}
+
+/// The contact with this id in `contacts` (sorted by id).
+fn by_id(contacts: &mut [Contact], id: i64) -> Option<&mut Contact> {
+    let at = contacts.binary_search_by_key(&id, |c| c.id.as_raw()).ok()?;
+    contacts.get_mut(at)
+}
+
+/// Adds each row of `contact_id, kind, value, original, label, origin` to its contact in
+/// `contacts` (sorted by id).
+fn attach_points(mut rows: rusqlite::Rows<'_>, contacts: &mut [Contact]) -> Result<()> {
+    while let Some(row) = rows.next()? {
+        let Some(c) = by_id(contacts, row.get(0)?) else {
+            continue;
+        };
+        let kind: String = row.get(1)?;
+        let value: String = row.get(2)?;
+        let label: Option<String> = row.get(4)?;
+        let origin = row
+            .get::<_, Option<String>>(5)?
+            .and_then(|o| serde_json::from_value::<crate::Origin>(serde_json::Value::String(o)).ok());
+        match kind.as_str() {
+            // Validated when written: reading trusts them (re-parsing every phone of a page
+            // through libphonenumber was most of a page's cost).
+            "email" => c.emails.push(EmailPoint {
+                address: Email::from_stored(value),
+                label,
+                origin,
+            }),
+            "phone" => c.phones.push(PhonePoint {
+                original: row.get::<_, Option<String>>(3)?.unwrap_or_else(|| value.clone()),
+                e164: Phone::from_stored(value),
+                label,
+                origin,
+            }),
+            other => return Err(corrupt(format!("point kind {other:?}"))),
+        }
+    }
+    Ok(())
+}
+
+/// Adds each row of `contact_id, tag name` to its contact in `contacts` (sorted by id).
+fn attach_tags(mut rows: rusqlite::Rows<'_>, contacts: &mut [Contact]) -> Result<()> {
+    while let Some(row) = rows.next()? {
+        if let Some(c) = by_id(contacts, row.get(0)?) {
+            c.tags.push(row.get(1)?);
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn to_millis(at: DateTime<Utc>) -> i64 {
@@ -271,6 +321,10 @@ impl Reader for Sql<'_> {
     }
 
     // --- Added for import/export (codec). ---
+
+    fn contacts_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<Vec<Contact>> {
+        Sql::contacts_after(self, after.map_or(0, ContactId::as_raw), limit)
+    }
 
     fn contact_ids_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<Vec<ContactId>> {
         let mut stmt = self
@@ -647,7 +701,6 @@ impl Writer for Sql<'_> {
         &mut self,
         contacts: &[crate::store::NewContactRecord],
         actor: &Actor,
-        at: DateTime<Utc>,
     ) -> Result<Vec<ContactId>> {
         if let Some(load) = &mut self.bulk_load {
             load.added += contacts.len() as u64;
@@ -659,7 +712,17 @@ impl Writer for Sql<'_> {
             }
         }
         let reindex = self.bulk_load.is_none();
-        batch::insert_contacts(self.conn, contacts, actor, at, reindex, &mut self.tag_ids)
+        batch::insert_contacts(self.conn, contacts, actor, reindex, &mut self.tag_ids)
+    }
+
+    fn record_created(
+        &mut self,
+        first: ContactId,
+        last: ContactId,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        batch::record_created(self.conn, first.as_raw(), last.as_raw(), actor, at)
     }
 
     // --- Added for import (codec): bulk loading. ---
