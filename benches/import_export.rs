@@ -15,7 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use contactkit::{Actor, Book, BookOptions, ExportFormat, ExportOptions, ExportScope, ImportOptions};
+use contactkit::store::{ContactRecord, NewContactRecord, PointRecord, Store};
+use contactkit::{
+    Actor, Book, BookOptions, EventDraft, EventKind, ExportFormat, ExportOptions, ExportScope, ImportOptions,
+    SqliteStore, TagName,
+};
 
 fn write_csv(path: &Path, data: &[contactkit_testkit::GenContact]) -> usize {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -96,11 +100,91 @@ fn child_step(step: &str, db: &Path, csv: &Path) {
                 .unwrap();
             (done.contacts, "{}".to_owned())
         }
+        "load-feed" | "load-bare" => {
+            let n: usize = csv.to_string_lossy().parse().unwrap();
+            (store_load(db, n, step == "load-feed"), "{}".to_owned())
+        }
         other => panic!("unknown step {other}"),
     };
     let s = t.elapsed().as_secs_f64();
     println!("{s} {rows} {}", peak_mb());
     println!("{report}");
+}
+
+/// The import's write path for the first `n` generated contacts, through the Store
+/// primitives, into an empty book: rows, points and tags in batches, then the search index
+/// once. With `feed`, also what the change feed and provenance add to an import: the
+/// provenance and first verification record of every new contact and the one batch event.
+/// Only the writes are timed (not the generator). Returns the contacts written.
+fn store_load(db: &Path, n: usize, feed: bool) -> u64 {
+    let data = contactkit_testkit::generate(n, 7);
+    let now = chrono::Utc::now();
+    let records: Vec<NewContactRecord> = data
+        .into_iter()
+        .map(|c| NewContactRecord {
+            record: ContactRecord {
+                name_key: contactkit::fold(&c.name),
+                name: c.name,
+                source: c.source,
+                verification: c.verification,
+                attributes: Default::default(),
+                created_at: chrono::DateTime::from_timestamp_millis(c.created_at).unwrap(),
+                updated_at: now,
+                last_activity_at: c
+                    .last_activity_at
+                    .and_then(chrono::DateTime::from_timestamp_millis),
+            },
+            emails: c
+                .emails
+                .iter()
+                .map(|e| PointRecord {
+                    key: e.to_lowercase(),
+                    value: e.clone(),
+                    original: None,
+                    label: None,
+                })
+                .collect(),
+            phones: c
+                .phones
+                .iter()
+                .map(|p| PointRecord {
+                    key: p.e164.clone(),
+                    value: p.e164.clone(),
+                    original: Some(p.display.clone()),
+                    label: None,
+                })
+                .collect(),
+            tags: c.tags.iter().map(|t| TagName::parse(t).unwrap()).collect(),
+        })
+        .collect();
+    let store = SqliteStore::open(db, SqliteStore::DEFAULT_BUSY_TIMEOUT).unwrap();
+    let actor = Actor::api("bench");
+    store
+        .write(&mut |w| {
+            w.set_bulk_load(true)?;
+            let mut range = None;
+            for chunk in records.chunks(16 * 1024) {
+                let ids = w.insert_contacts(chunk, &actor)?;
+                if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+                    range = Some((range.map_or(*first, |(f, _)| f), *last));
+                }
+            }
+            if feed && let Some((first, last)) = range {
+                w.record_created(first, last, &actor, now)?;
+                let changes = serde_json::json!({"created": records.len(), "updated": 0,
+                    "created_ids": {"first": first, "last": last}});
+                w.append_event(&EventDraft::new(
+                    &actor,
+                    now,
+                    EventKind::ImportBatch,
+                    None,
+                    changes,
+                ))?;
+            }
+            w.set_bulk_load(false)
+        })
+        .unwrap();
+    records.len() as u64
 }
 
 /// Runs `step` in a child process: seconds, rows, peak RSS in MB, and its report.
@@ -197,6 +281,28 @@ fn main() {
             r["created"], added.3["created"]
         ),
         &added,
+    );
+
+    // The change feed's share of an import: the same write path with and without what the
+    // feed and provenance add, into two empty books, alternating twice.
+    let (mut bare, mut fed) = (Vec::new(), Vec::new());
+    for round in 0..2 {
+        let count = Path::new(&format!("{n}")).to_path_buf();
+        bare.push(step("load-bare", &tmp.path().join(format!("bare-{round}.db")), &count).0);
+        fed.push(step("load-feed", &tmp.path().join(format!("fed-{round}.db")), &count).0);
+    }
+    let (bare_s, fed_s) = (
+        bare.iter().cloned().fold(f64::MAX, f64::min),
+        fed.iter().cloned().fold(f64::MAX, f64::min),
+    );
+    println!(
+        "| write path of {n} new contacts without the feed (best of 2) | {bare_s:.2} | {:.0} | | |",
+        n as f64 / bare_s
+    );
+    println!(
+        "| the same with the feed and provenance (best of 2) | {fed_s:.2} | {:.0} | | feed overhead {:+.1}% |",
+        n as f64 / fed_s,
+        (fed_s / bare_s - 1.0) * 100.0
     );
 
     let path = csv.display();

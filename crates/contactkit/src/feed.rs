@@ -155,8 +155,15 @@ pub struct EventDraft {
 }
 
 impl EventDraft {
-    /// A draft for `actor` at `time`.
-    pub(crate) fn new(
+    /// A meaningful event by `actor` at `time`, for [`crate::store::Writer::append_event`].
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Actor, EventDraft, EventKind, Origin};
+    /// let draft = EventDraft::new(&Actor::api("crm"), chrono::Utc::now(), EventKind::ImportBatch, None, serde_json::json!({}));
+    /// assert_eq!((draft.origin, draft.meaningful), (Origin::Api, true));
+    /// ```
+    pub fn new(
         actor: &Actor,
         time: DateTime<Utc>,
         kind: EventKind,

@@ -235,10 +235,21 @@ pub(super) fn index_unranked(conn: &Connection) -> Result<bool> {
         let mut set_rank = conn.prepare_cached("UPDATE contacts SET name_rank = ?2 WHERE id = ?1")?;
         for ((id, _), rank) in unranked[start..end].iter().zip(ranks) {
             set_rank.execute(params![id, rank])?;
-            insert_entry(conn, *id)?;
         }
         start = end;
     }
+    // Their search rows in one pass each, in rank order: one FTS5 segment written in order,
+    // instead of two statements (and a recursive gram query) per contact.
+    let ids: Vec<i64> = unranked.iter().map(|(id, _)| *id).collect();
+    let ids = serde_json::to_string(&ids)
+        .map_err(|e| crate::Error::Storage(crate::StorageError::new(e.to_string())))?;
+    conn.prepare_cached(&INSERT_FTS.replace(
+        "FROM contacts c WHERE c.id = ?1",
+        "FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY c.name_rank",
+    ))?
+    .execute([&ids])?;
+    conn.prepare_cached(&INSERT_GRAMS.replace("c.id = ?1", "c.id IN (SELECT value FROM json_each(?1))"))?
+        .execute([&ids])?;
     Ok(true)
 }
 

@@ -145,6 +145,7 @@ fn new_contacts_share_the_gap_between_their_ranked_neighbours() {
             ("ccc", None),
             ("ccc", None),
             ("eee", None),
+            ("王小明", None),
         ],
     );
     assert!(super::search::index_unranked(&conn).expect("index"));
@@ -165,6 +166,18 @@ fn new_contacts_share_the_gap_between_their_ranked_neighbours() {
     };
     assert_eq!(search("ccc"), [125, 150, 175]);
     assert_eq!(search("eee"), [rank(6)]);
+    // Short CJK grams, below the trigram length, go to search_gram.
+    let grams: Vec<String> = conn
+        .prepare("SELECT gram FROM search_gram WHERE rank = ?1 ORDER BY gram")
+        .expect("prepare")
+        .query_map([rank(7)], |r| r.get(0))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert!(
+        grams.contains(&"小明".to_owned()) && grams.contains(&"王".to_owned()),
+        "{grams:?}"
+    );
 }
 
 #[test]
