@@ -265,8 +265,8 @@ pub trait Writer: Reader {
     /// contacts [`Writer::insert_contacts`] adds skip the per-row upkeep of derived indexes
     /// (search); turning it off brings those up to date inside the same transaction, so no
     /// reader ever sees them disagree. How is the backend's choice: SQLite fits the new
-    /// contacts in between the old ones when the load is smaller than the book, and past that
-    /// drops its derived indexes and rebuilds them once.
+    /// contacts in between the old ones when the load is less than half the book, and past
+    /// that drops its derived indexes and rebuilds them once.
     fn set_bulk_load(&mut self, on: bool) -> Result<()>;
 
     // --- The change feed, provenance and idempotency keys. ---
