@@ -13,7 +13,7 @@ use super::wire::name_of;
 use crate::actor::Actor;
 use crate::contact::ContactId;
 use crate::error::{Error, Field, Result};
-use crate::store::{NewContactRecord, PointKind, PointRecord};
+use crate::store::{ContactRecord, NewContactRecord, PointKind, PointRecord};
 
 /// Inserts `contacts` in order and returns their ids. `reindex` keeps the search index up
 /// row by row (off while a bulk load defers it to one rebuild); `tag_ids` caches tag ids by
@@ -26,11 +26,6 @@ pub(super) fn insert_contacts(
     tag_ids: &mut HashMap<String, i64>,
 ) -> Result<Vec<ContactId>> {
     let origin = name_of(&actor.origin)?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO contacts (name, name_key, email, phone, source, verification, attributes,
-                               created_at, updated_at, last_activity_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
     let mut point = conn.prepare_cached(
         "INSERT INTO contact_points (kind, key, contact_id, position, value, original, label, origin)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -42,21 +37,12 @@ pub(super) fn insert_contacts(
         Vec::with_capacity(contacts.len() * 2);
     for c in contacts {
         let r = &c.record;
-        let attributes = serde_json::to_string(&r.attributes)
-            .map_err(|err| Error::invalid(Field::Attribute, "", err.to_string()))?;
-        insert.execute(params![
-            r.name,
-            r.name_key,
+        let id = insert_row(
+            conn,
+            r,
             c.emails.first().map(|p| p.value.as_str()),
             c.phones.first().map(|p| p.value.as_str()),
-            r.source.as_str(),
-            r.verification.as_str(),
-            attributes,
-            to_millis(r.created_at),
-            to_millis(r.updated_at),
-            r.last_activity_at.map(to_millis),
-        ])?;
-        let id = conn.last_insert_rowid();
+        )?;
         for (kind, points) in [(PointKind::Email, &c.emails), (PointKind::Phone, &c.phones)] {
             points_of_batch.extend(
                 points
@@ -103,6 +89,35 @@ pub(super) fn insert_contacts(
         }
     }
     Ok(ids)
+}
+
+/// Inserts a contact row with these copies of its primary email and phone; returns its id.
+pub(super) fn insert_row(
+    conn: &Connection,
+    r: &ContactRecord,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Result<i64> {
+    let attributes = serde_json::to_string(&r.attributes)
+        .map_err(|err| Error::invalid(Field::Attribute, "", err.to_string()))?;
+    conn.prepare_cached(
+        "INSERT INTO contacts (name, name_key, email, phone, source, verification, attributes,
+                               created_at, updated_at, last_activity_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        r.name,
+        r.name_key,
+        email,
+        phone,
+        r.source.as_str(),
+        r.verification.as_str(),
+        attributes,
+        to_millis(r.created_at),
+        to_millis(r.updated_at),
+        r.last_activity_at.map(to_millis),
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// The id of the tag with this key, created (with this name) when there is none.

@@ -506,25 +506,8 @@ impl Reader for Sql<'_> {
 
 impl Writer for Sql<'_> {
     fn insert_contact(&mut self, record: &ContactRecord) -> Result<ContactId> {
-        let attributes = serde_json::to_string(&record.attributes)
-            .map_err(|err| Error::invalid(Field::Attribute, "", err.to_string()))?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO contacts (name, name_key, source, verification, attributes,
-                                       created_at, updated_at, last_activity_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                record.name,
-                record.name_key,
-                record.source.as_str(),
-                record.verification.as_str(),
-                attributes,
-                to_millis(record.created_at),
-                to_millis(record.updated_at),
-                record.last_activity_at.map(to_millis),
-            ])?;
-        let id = self.conn.last_insert_rowid();
+        // The primary email and phone copies follow with replace_points.
+        let id = batch::insert_row(self.conn, record, None, None)?;
         if !self.bulk {
             search::reindex(self.conn, id)?; // query engine: search index upkeep
         }
