@@ -1722,3 +1722,62 @@ fn an_import_larger_than_the_book_rebuilds_the_search_index_once() {
     assert_eq!(book.count(&late).unwrap(), 1);
     assert_eq!(book.query(&late).unwrap().contacts[0].name, "After Import");
 }
+
+#[test]
+fn updates_during_a_bulk_load_land_in_the_rebuilt_indexes() {
+    let book = book();
+    let me = api();
+    let old = book
+        .create(&me, NewContact::new("Old Timer").email("old@example.com").tag("Keep"))
+        .unwrap();
+    let mut csv = String::from("name,email,tags,verification\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("Bulk {i:04},bulk{i}@example.com,Wave,\n"));
+    }
+    // A row that updates the contact of an earlier row of this file, one that updates the
+    // contact the book had, and one more new contact after them.
+    csv.push_str("Renamed Bulk,bulk7@example.com,Second,verified\n");
+    csv.push_str("Old Renamed,old@example.com,Late,\n");
+    csv.push_str("Last One,last@example.com,Wave,\n");
+    let options = ImportOptions {
+        on_duplicate: OnDuplicate::Update,
+        ..ImportOptions::default()
+    };
+    let report = book
+        .import_commit(&me, csv.as_bytes(), &options, go, None)
+        .unwrap();
+    assert_eq!((report.created, report.updated), (2001, 2));
+
+    let renamed = name_order(&book, Some("renamed bulk"));
+    assert_eq!(renamed.len(), 1);
+    let c = book.get(renamed[0]).unwrap();
+    assert_eq!(c.email(), Some("bulk7@example.com"));
+    assert_eq!(c.tags, ["Second", "Wave"]);
+    // Its history reads in order: created unverified, then verified by the later row.
+    let history: Vec<Verification> = book
+        .verification_history(c.id)
+        .unwrap()
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(history, [Verification::Unverified, Verification::Verified]);
+    assert_eq!(book.get(old.id).unwrap().name, "Old Renamed");
+    assert_eq!(name_order(&book, Some("old renamed")), [old.id]);
+    assert!(name_order(&book, Some("old timer")).is_empty());
+    assert_eq!(name_order(&book, None), expected_order(&book, |_| true));
+    // Tag counts and the tag fact tables agree with the contacts.
+    let unverified = |tag: &str| {
+        Query::new()
+            .filter(Filter::tags_all([tag]))
+            .and(Filter::VerificationIn(vec![Verification::default()]))
+    };
+    assert_eq!(book.count(&unverified("Wave")).unwrap(), 2000);
+    assert_eq!(book.count(&unverified("Second")).unwrap(), 0);
+    let verified_wave = Query::new()
+        .filter(Filter::tags_all(["Wave"]))
+        .and(Filter::VerificationIn(vec![Verification::Verified]));
+    assert_eq!(book.query(&verified_wave).unwrap().contacts[0].id, c.id);
+    assert_eq!(book.count(&verified_wave).unwrap(), 1);
+    assert_eq!(book.count(&unverified("Late")).unwrap(), 1);
+    assert_eq!(book.count(&Query::new()).unwrap(), 2002);
+}

@@ -478,6 +478,9 @@ impl Run<'_, '_, '_> {
         let ids = w.insert_contacts(&self.creates, actor)?;
         self.creates.clear();
         if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+            // Before any later row of the file updates one of them, so that update's
+            // provenance and verification record come after these.
+            w.record_created(*first, *last, actor, self.now)?;
             self.created_ids = Some(self.created_ids.map_or((*first, *last), |(f, _)| (f, *last)));
         }
         self.touched.extend(ids);
@@ -621,9 +624,6 @@ impl Book {
             errors.writer.flush()?;
         }
         if let Mode::Commit(w, actor) = &mut run.mode {
-            if let Some((first, last)) = run.created_ids {
-                w.record_created(first, last, actor, run.now)?;
-            }
             w.set_bulk_load(false)?;
             let r = &run.report;
             let details = serde_json::json!({
