@@ -45,11 +45,33 @@ fn csv_error(err: csv::Error) -> Error {
     Error::Io(err.to_string())
 }
 
-/// Streams contacts as CSV rows; one record buffer is reused for every row.
+/// Streams contacts as CSV rows, each cell written straight from the contact; cells that
+/// need formatting (ids, times, lists) go through one reused buffer.
 pub(crate) struct CsvRows<W: Write> {
     writer: csv::Writer<W>,
     attribute_keys: Vec<String>,
-    record: Vec<String>,
+    buf: String,
+}
+
+/// Writes `at` as `iso` does, into `out` (no allocation for years 0 to 9999).
+fn write_iso(out: &mut String, at: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    if (0..=9999).contains(&at.year()) {
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second(),
+            at.timestamp_subsec_millis().min(999)
+        );
+    } else {
+        out.push_str(&iso(at));
+    }
 }
 
 impl<W: Write> CsvRows<W> {
@@ -66,43 +88,66 @@ impl<W: Write> CsvRows<W> {
         Ok(CsvRows {
             writer,
             attribute_keys,
-            record: Vec::new(),
+            buf: String::new(),
         })
     }
 
+    fn cell(&mut self, text: &str) -> Result<()> {
+        self.writer
+            .write_field(spreadsheet_safe(text).as_ref())
+            .map_err(csv_error)
+    }
+
+    /// Writes the buffer as a cell and empties it.
+    fn buffered_cell(&mut self) -> Result<()> {
+        let text = std::mem::take(&mut self.buf);
+        let written = self.cell(&text);
+        self.buf = text;
+        self.buf.clear();
+        written
+    }
+
     pub(crate) fn write(&mut self, c: &Contact) -> Result<()> {
-        let r = &mut self.record;
-        r.clear();
-        r.push(c.id.to_string());
-        r.push(c.name.clone());
-        r.push(c.email().unwrap_or_default().to_owned());
-        r.push(c.phone().unwrap_or_default().to_owned());
-        r.push(format_points(
+        use std::fmt::Write as _;
+        let _ = write!(self.buf, "{}", c.id);
+        self.buffered_cell()?;
+        self.cell(&c.name)?;
+        self.cell(c.email().unwrap_or_default())?;
+        self.cell(c.phone().unwrap_or_default())?;
+        self.buf.push_str(&format_points(
             c.emails
                 .iter()
                 .skip(1)
                 .map(|p| (p.address.as_str(), p.label.as_deref())),
         ));
-        r.push(format_points(
+        self.buffered_cell()?;
+        self.buf.push_str(&format_points(
             c.phones
                 .iter()
                 .skip(1)
                 .map(|p| (p.e164.as_str(), p.label.as_deref())),
         ));
-        r.push(c.tags.join(","));
-        r.push(c.source.as_str().to_owned());
-        r.push(c.verification.as_str().to_owned());
-        r.push(iso(c.created_at));
-        r.push(c.last_activity_at.map(iso).unwrap_or_default());
-        r.push(c.emails.first().and_then(|p| p.label.clone()).unwrap_or_default());
-        r.push(c.phones.first().and_then(|p| p.label.clone()).unwrap_or_default());
-        for key in &self.attribute_keys {
-            r.push(c.attributes.get(key).map(attribute_text).unwrap_or_default());
+        self.buffered_cell()?;
+        for (i, tag) in c.tags.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(',');
+            }
+            self.buf.push_str(tag);
         }
-        for cell in &self.record {
-            self.writer
-                .write_field(spreadsheet_safe(cell).as_ref())
-                .map_err(csv_error)?;
+        self.buffered_cell()?;
+        self.cell(c.source.as_str())?;
+        self.cell(c.verification.as_str())?;
+        write_iso(&mut self.buf, c.created_at);
+        self.buffered_cell()?;
+        if let Some(at) = c.last_activity_at {
+            write_iso(&mut self.buf, at);
+        }
+        self.buffered_cell()?;
+        self.cell(c.emails.first().and_then(|p| p.label.as_deref()).unwrap_or_default())?;
+        self.cell(c.phones.first().and_then(|p| p.label.as_deref()).unwrap_or_default())?;
+        for i in 0..self.attribute_keys.len() {
+            let text = c.attributes.get(&self.attribute_keys[i]).map(attribute_text).unwrap_or_default();
+            self.cell(&text)?;
         }
         self.writer.write_record(None::<&[u8]>).map_err(csv_error)
     }
@@ -116,5 +161,20 @@ impl<W: Write> CsvRows<W> {
         self.writer
             .into_inner()
             .map_err(|e| Error::Io(e.error().to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_times_match_rfc3339_with_milliseconds() {
+        for ms in [0_i64, 1_714_557_600_123, 1_714_557_600_999, 253_402_300_799_999, -62_135_596_800_000] {
+            let at = DateTime::from_timestamp_millis(ms).expect("in range");
+            let mut out = String::new();
+            write_iso(&mut out, at);
+            assert_eq!(out, iso(at), "{ms}");
+        }
     }
 }

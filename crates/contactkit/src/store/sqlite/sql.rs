@@ -140,9 +140,11 @@ impl<'c> Sql<'c> {
 /// updated_at, last_activity_at, reviewed`, without its points and tags.
 fn contact_row(row: &rusqlite::Row<'_>) -> Result<Contact> {
     let id = ContactId::from_raw(row.get(0)?);
-    let attributes: String = row.get(4)?;
-    let attributes: Attributes =
-        serde_json::from_str(&attributes).map_err(|err| corrupt(format!("attributes of {id}: {err}")))?;
+    let text = row.get_ref(4)?.as_str().map_err(|e| corrupt(format!("attributes of {id}: {e}")))?;
+    let attributes: Attributes = match text {
+        "{}" => Attributes::default(),
+        text => serde_json::from_str(text).map_err(|err| corrupt(format!("attributes of {id}: {err}")))?,
+    };
     let source: String = row.get(2)?;
     let verification: String = row.get(3)?;
     Ok(Contact {
@@ -177,9 +179,11 @@ fn attach_points(mut rows: rusqlite::Rows<'_>, contacts: &mut [Contact]) -> Resu
         let kind: String = row.get(1)?;
         let value: String = row.get(2)?;
         let label: Option<String> = row.get(4)?;
-        let origin = row
-            .get::<_, Option<String>>(5)?
-            .and_then(|o| serde_json::from_value::<crate::Origin>(serde_json::Value::String(o)).ok());
+        // An origin this library does not know (a newer one's) reads as unknown.
+        let origin = match row.get_ref(5)?.as_str_or_null() {
+            Ok(Some(o)) => super::wire::wire::<crate::Origin>(o).ok(),
+            _ => None,
+        };
         match kind.as_str() {
             // Validated when written: reading trusts them (re-parsing every phone of a page
             // through libphonenumber was most of a page's cost).
