@@ -143,10 +143,24 @@ impl<W: Write> CsvRows<W> {
             write_iso(&mut self.buf, at);
         }
         self.buffered_cell()?;
-        self.cell(c.emails.first().and_then(|p| p.label.as_deref()).unwrap_or_default())?;
-        self.cell(c.phones.first().and_then(|p| p.label.as_deref()).unwrap_or_default())?;
+        self.cell(
+            c.emails
+                .first()
+                .and_then(|p| p.label.as_deref())
+                .unwrap_or_default(),
+        )?;
+        self.cell(
+            c.phones
+                .first()
+                .and_then(|p| p.label.as_deref())
+                .unwrap_or_default(),
+        )?;
         for i in 0..self.attribute_keys.len() {
-            let text = c.attributes.get(&self.attribute_keys[i]).map(attribute_text).unwrap_or_default();
+            let text = c
+                .attributes
+                .get(&self.attribute_keys[i])
+                .map(attribute_text)
+                .unwrap_or_default();
             self.cell(&text)?;
         }
         self.writer.write_record(None::<&[u8]>).map_err(csv_error)
@@ -170,7 +184,13 @@ mod tests {
 
     #[test]
     fn written_times_match_rfc3339_with_milliseconds() {
-        for ms in [0_i64, 1_714_557_600_123, 1_714_557_600_999, 253_402_300_799_999, -62_135_596_800_000] {
+        for ms in [
+            0_i64,
+            1_714_557_600_123,
+            1_714_557_600_999,
+            253_402_300_799_999,
+            -62_135_596_800_000,
+        ] {
             let at = DateTime::from_timestamp_millis(ms).expect("in range");
             let mut out = String::new();
             write_iso(&mut out, at);

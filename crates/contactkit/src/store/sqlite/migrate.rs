@@ -15,6 +15,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_sync.sql"),
     include_str!("migrations/0007_settings.sql"),
     include_str!("migrations/0008_point_origins.sql"),
+    include_str!("migrations/0009_points_by_contact.sql"),
 ];
 
 /// The schema version this library writes.

@@ -140,7 +140,10 @@ impl<'c> Sql<'c> {
 /// updated_at, last_activity_at, reviewed`, without its points and tags.
 fn contact_row(row: &rusqlite::Row<'_>) -> Result<Contact> {
     let id = ContactId::from_raw(row.get(0)?);
-    let text = row.get_ref(4)?.as_str().map_err(|e| corrupt(format!("attributes of {id}: {e}")))?;
+    let text = row
+        .get_ref(4)?
+        .as_str()
+        .map_err(|e| corrupt(format!("attributes of {id}: {e}")))?;
     let attributes: Attributes = match text {
         "{}" => Attributes::default(),
         text => serde_json::from_str(text).map_err(|err| corrupt(format!("attributes of {id}: {err}")))?,
@@ -561,21 +564,13 @@ impl Writer for Sql<'_> {
         // A point that stays keeps its origin.
         let origins: std::collections::HashMap<String, Option<String>> = self
             .conn
-            .prepare_cached(
-                "SELECT key, origin FROM contact_points INDEXED BY contact_points_by_contact
-                 WHERE contact_id = ?1 AND kind = ?2",
-            )?
+            .prepare_cached("SELECT key, origin FROM contact_points WHERE contact_id = ?1 AND kind = ?2")?
             .query_map(params![id.as_raw(), kind.as_str()], |row| {
                 Ok((row.get(0)?, row.get(1)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
         self.conn
-            // INDEXED BY: with bound values SQLite prefers the (kind, key) primary key here,
-            // a scan of every point of that kind on each write (found by the import benchmark).
-            .prepare_cached(
-                "DELETE FROM contact_points INDEXED BY contact_points_by_contact
-                 WHERE contact_id = ?1 AND kind = ?2",
-            )?
+            .prepare_cached("DELETE FROM contact_points WHERE contact_id = ?1 AND kind = ?2")?
             .execute(params![id.as_raw(), kind.as_str()])?;
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO contact_points (kind, key, contact_id, position, value, original, label, origin)
