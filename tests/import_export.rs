@@ -1728,7 +1728,10 @@ fn updates_during_a_bulk_load_land_in_the_rebuilt_indexes() {
     let book = book();
     let me = api();
     let old = book
-        .create(&me, NewContact::new("Old Timer").email("old@example.com").tag("Keep"))
+        .create(
+            &me,
+            NewContact::new("Old Timer").email("old@example.com").tag("Keep"),
+        )
         .unwrap();
     let mut csv = String::from("name,email,tags,verification\n");
     for i in 0..2000 {
