@@ -413,6 +413,20 @@ impl Book {
     ///
     /// # Errors
     /// [`Error::Storage`].
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{Actor, Book, ChangeFilter, ImportOptions, Role};
+    /// let book = Book::open_in_memory(Default::default())?;
+    /// let csv = "name,email\nAna,ana@example.com\nBo,bo@example.com\n";
+    /// book.import_commit(&Actor::api("crm"), csv.as_bytes(), &ImportOptions::default(), |_| std::ops::ControlFlow::Continue(()), None)?;
+    /// let batch = book.changes(0, 10, &ChangeFilter::default())?.events.remove(0);
+    /// let ids = book.batch_contacts(&batch)?;
+    /// assert_eq!(ids.len(), 2);
+    /// book.delete(&Actor::member("admin", Role::Admin), ids[0])?;
+    /// assert_eq!(book.batch_contacts(&batch)?, [ids[1]]); // deleted ones are left out
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
     pub fn batch_contacts(&self, event: &Event) -> Result<Vec<ContactId>> {
         let Some((first, last)) = event.batch_ids() else {
             return Ok(Vec::new());
