@@ -14,6 +14,7 @@ use crate::actor::Actor;
 use crate::contact::ContactId;
 use crate::error::{Error, Field, Result};
 use crate::store::{ContactRecord, NewContactRecord, PointKind, PointRecord};
+use crate::tag::TagName;
 
 /// Inserts `contacts` in order and returns their ids. `reindex` keeps the search index up
 /// row by row (off while a bulk load defers it to one rebuild); `tag_ids` caches tag ids by
@@ -52,16 +53,7 @@ pub(super) fn insert_contacts(
             );
         }
         for tag in &c.tags {
-            let key = tag.key();
-            let tag_id = match tag_ids.get(&key) {
-                Some(tag_id) => *tag_id,
-                None => {
-                    let tag_id = tag_id_creating(conn, tag.as_str(), &key)?;
-                    tag_ids.insert(key, tag_id);
-                    tag_id
-                }
-            };
-            link.execute(params![id, tag_id])?;
+            link.execute(params![id, tag_id(conn, tag_ids, tag)?])?;
         }
         if reindex {
             super::search::reindex(conn, id)?;
@@ -120,13 +112,20 @@ pub(super) fn insert_row(
     Ok(conn.last_insert_rowid())
 }
 
-/// The id of the tag with this key, created (with this name) when there is none.
-fn tag_id_creating(conn: &Connection, name: &str, key: &str) -> Result<i64> {
+/// The id of the tag `tag` names, created when there is none; `cache` keeps the ids found in
+/// this transaction by key.
+pub(super) fn tag_id(conn: &Connection, cache: &mut HashMap<String, i64>, tag: &TagName) -> Result<i64> {
+    let key = tag.key();
+    if let Some(id) = cache.get(&key) {
+        return Ok(*id);
+    }
     conn.prepare_cached("INSERT INTO tags (name, key) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING")?
-        .execute(params![name, key])?;
-    Ok(conn
+        .execute(params![tag.as_str(), key])?;
+    let id: i64 = conn
         .prepare_cached("SELECT id FROM tags WHERE key = ?1")?
-        .query_row([key], |row| row.get(0))?)
+        .query_row([&key], |row| row.get(0))?;
+    cache.insert(key, id);
+    Ok(id)
 }
 
 /// Field provenance (name, email, phone, each attribute) and a first verification record, by

@@ -16,22 +16,23 @@ use crate::error::Result;
 /// The distance between ranks after a rebuild: room for 12 bisections between neighbours.
 pub(super) const GAP: i64 = 4096;
 
-/// Writes the search rows of contact `id` (rank `rank`) from its current name and points.
+/// Writes the search rows of the contacts whose ids are the JSON array `?1`, from their rank,
+/// name and points, in rank order (one contact's edit, or a bulk load's new contacts).
 const INSERT_FTS: &str = "INSERT INTO search_fts (rowid, name, email, phone)
     SELECT c.name_rank, c.name_key,
            (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
            (SELECT group_concat(substr(p.key, 2), ' ') FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'phone')
-    FROM contacts c WHERE c.id = ?1";
+    FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY c.name_rank";
 
-/// The 1- and 2-character grams holding a dense (CJK, kana, Hangul…) character of contact
-/// `id`'s folded name and email keys. The same statement without `c.id = ?1` is in
-/// `rebuild.sql` and migration 0003.
+/// The 1- and 2-character grams holding a dense (CJK, kana, Hangul…) character of the folded
+/// names and email keys of the contacts whose ids are the JSON array `?1`. The same statement
+/// for every contact is in `rebuild.sql` and migration 0003.
 const INSERT_GRAMS: &str = "WITH RECURSIVE
     src(rank, t) AS (
-        SELECT c.name_rank, c.name_key FROM contacts c WHERE c.id = ?1
+        SELECT c.name_rank, c.name_key FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?1))
         UNION ALL
         SELECT c.name_rank, p.key FROM contact_points p JOIN contacts c ON c.id = p.contact_id
-        WHERE p.kind = 'email' AND c.id = ?1
+        WHERE p.kind = 'email' AND c.id IN (SELECT value FROM json_each(?1))
     ),
     pos(rank, t, i) AS (
         SELECT rank, t, 1 FROM src WHERE t GLOB '*[ᄀ-\u{10FFFF}]*'
@@ -52,9 +53,13 @@ fn delete_entry(conn: &Connection, rank: i64) -> Result<()> {
     Ok(())
 }
 
-fn insert_entry(conn: &Connection, id: i64) -> Result<()> {
-    conn.prepare_cached(INSERT_FTS)?.execute([id])?;
-    conn.prepare_cached(INSERT_GRAMS)?.execute([id])?;
+/// Writes the search rows of these contacts (by id, from their current rank, name and
+/// points), in rank order.
+fn insert_entries(conn: &Connection, ids: &[i64]) -> Result<()> {
+    let ids = serde_json::to_string(ids)
+        .map_err(|e| crate::Error::Storage(crate::StorageError::new(e.to_string())))?;
+    conn.prepare_cached(INSERT_FTS)?.execute([&ids])?;
+    conn.prepare_cached(INSERT_GRAMS)?.execute([&ids])?;
     Ok(())
 }
 
@@ -112,7 +117,7 @@ pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
             }
         }
     }
-    insert_entry(conn, id)
+    insert_entries(conn, &[id])
 }
 
 /// Removes contact `id`'s search rows (before the contact row goes).
@@ -175,7 +180,7 @@ fn respace(conn: &Connection, key: &str, id: i64) -> Result<()> {
         for (n, member) in window.iter().enumerate() {
             conn.prepare_cached("UPDATE contacts SET name_rank = ?2 WHERE id = ?1")?
                 .execute(params![member, lo + step * (n as i64 + 1)])?;
-            insert_entry(conn, *member)?;
+            insert_entries(conn, &[*member])?;
         }
         return Ok(());
     }
@@ -241,15 +246,7 @@ pub(super) fn index_unranked(conn: &Connection) -> Result<bool> {
     // Their search rows in one pass each, in rank order: one FTS5 segment written in order,
     // instead of two statements (and a recursive gram query) per contact.
     let ids: Vec<i64> = unranked.iter().map(|(id, _)| *id).collect();
-    let ids = serde_json::to_string(&ids)
-        .map_err(|e| crate::Error::Storage(crate::StorageError::new(e.to_string())))?;
-    conn.prepare_cached(&INSERT_FTS.replace(
-        "FROM contacts c WHERE c.id = ?1",
-        "FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY c.name_rank",
-    ))?
-    .execute([&ids])?;
-    conn.prepare_cached(&INSERT_GRAMS.replace("c.id = ?1", "c.id IN (SELECT value FROM json_each(?1))"))?
-        .execute([&ids])?;
+    insert_entries(conn, &ids)?;
     Ok(true)
 }
 

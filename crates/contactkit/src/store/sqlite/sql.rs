@@ -25,12 +25,9 @@ use crate::verification::VerificationRecord;
 /// The reads and writes of one transaction.
 pub(super) struct Sql<'c> {
     conn: &'c Connection,
-    /// Bulk loading (import): the search upkeep of each write waits for one rebuild.
-    bulk: bool,
-    /// A bulk load is on: new contacts wait for [`search::index_unranked`] at its end.
+    /// A bulk load is on: new contacts wait for [`search::index_unranked`] at its end, or
+    /// every write for one rebuild (see [`BulkLoad::dropped`]).
     bulk_load: Option<BulkLoad>,
-    /// The SQL of the indexes and triggers a bulk load dropped, to make again at its end.
-    deferred: Vec<String>,
     /// Tag ids by key, as [`Writer::insert_contacts`] found or made them in this transaction.
     tag_ids: HashMap<String, i64>,
 }
@@ -41,6 +38,9 @@ struct BulkLoad {
     at_start: u64,
     /// The contacts it has inserted.
     added: u64,
+    /// Once it outgrew the book: the SQL of the indexes and triggers it dropped, made again
+    /// after the rebuild at its end. Until then, no write keeps the search index up.
+    dropped: Option<Vec<String>>,
 }
 
 /// A bulk load that adds more contacts than this and than half the book held drops the
@@ -51,11 +51,15 @@ impl<'c> Sql<'c> {
     pub(super) fn new(conn: &'c Connection) -> Self {
         Sql {
             conn,
-            bulk: false,
             bulk_load: None,
-            deferred: Vec::new(),
             tag_ids: HashMap::new(),
         }
+    }
+
+    /// Whether a bulk load has dropped the derived indexes: writes then leave the search
+    /// index to the rebuild at its end.
+    fn rebuilding(&self) -> bool {
+        self.bulk_load.as_ref().is_some_and(|load| load.dropped.is_some())
     }
 
     /// The contacts with these ids, in the order given (ids that do not exist are left out),
@@ -515,7 +519,7 @@ impl Writer for Sql<'_> {
     fn insert_contact(&mut self, record: &ContactRecord) -> Result<ContactId> {
         // The primary email and phone copies follow with replace_points.
         let id = batch::insert_row(self.conn, record, None, None)?;
-        if !self.bulk {
+        if !self.rebuilding() {
             search::reindex(self.conn, id)?; // query engine: search index upkeep
         }
         Ok(ContactId::from_raw(id))
@@ -542,7 +546,7 @@ impl Writer for Sql<'_> {
                 to_millis(record.updated_at),
                 record.last_activity_at.map(to_millis),
             ])?;
-        if !self.bulk {
+        if !self.rebuilding() {
             search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
         }
         Ok(changed == 1)
@@ -550,7 +554,7 @@ impl Writer for Sql<'_> {
 
     fn delete_contact(&mut self, id: ContactId) -> Result<bool> {
         // Points and tag links go by ON DELETE CASCADE.
-        if !self.bulk {
+        if !self.rebuilding() {
             search::remove(self.conn, id.as_raw())?; // query engine: search index upkeep
         }
         let deleted = self
@@ -603,7 +607,7 @@ impl Writer for Sql<'_> {
         self.conn
             .prepare_cached(sql)?
             .execute(params![id.as_raw(), primary])?;
-        if !self.bulk {
+        if !self.rebuilding() {
             search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
         }
         Ok(())
@@ -611,16 +615,10 @@ impl Writer for Sql<'_> {
 
     fn link_tags(&mut self, id: ContactId, tags: &[TagName]) -> Result<()> {
         for tag in tags {
-            let key = tag.key();
+            let tag_id = batch::tag_id(self.conn, &mut self.tag_ids, tag)?;
             self.conn
-                .prepare_cached("INSERT INTO tags (name, key) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING")?
-                .execute(params![tag.as_str(), key])?;
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id)
-                     SELECT ?1, id FROM tags WHERE key = ?2",
-                )?
-                .execute(params![id.as_raw(), key])?;
+                .prepare_cached("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?1, ?2)")?
+                .execute(params![id.as_raw(), tag_id])?;
         }
         Ok(())
     }
@@ -689,9 +687,8 @@ impl Writer for Sql<'_> {
             // Past half the size of the book, one rebuild of everything costs less than
             // fitting each new contact in between the old ones (measured at 100k and 1M:
             // about 100 us a contact against 30 us for each contact of a rebuild).
-            if !self.bulk && load.added > BULK_REBUILD_AFTER.max(load.at_start / 2) {
-                self.deferred = search::defer(self.conn)?;
-                self.bulk = true;
+            if load.dropped.is_none() && load.added > BULK_REBUILD_AFTER.max(load.at_start / 2) {
+                load.dropped = Some(search::defer(self.conn)?);
             }
         }
         let reindex = self.bulk_load.is_none();
@@ -715,18 +712,20 @@ impl Writer for Sql<'_> {
                 self.bulk_load = Some(BulkLoad {
                     at_start: self.contact_count()?,
                     added: 0,
+                    dropped: None,
                 });
             }
-            (true, false) => {
-                self.bulk_load = None;
-                if self.bulk {
-                    self.bulk = false;
+            (true, false) => match self.bulk_load.take().and_then(|load| load.dropped) {
+                Some(dropped) => {
                     search::rebuild(self.conn)?;
-                    search::restore(self.conn, &std::mem::take(&mut self.deferred))?;
-                } else if !search::index_unranked(self.conn)? {
-                    search::rebuild(self.conn)?;
+                    search::restore(self.conn, &dropped)?;
                 }
-            }
+                None => {
+                    if !search::index_unranked(self.conn)? {
+                        search::rebuild(self.conn)?;
+                    }
+                }
+            },
             _ => {}
         }
         Ok(())
