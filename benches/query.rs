@@ -73,10 +73,12 @@ fn main() {
     let mut rng = Rng::new(7);
     let params = Params::pick(&store, &data, n, &mut rng);
     println!(
-        "parameters: {} common, {} rare, {} cjk, {} phone terms; {} tags",
+        "parameters: {} common, {} rare, {} cjk, {} + {} short, {} phone terms; {} tags",
         params.common.len(),
         params.rare.len(),
         params.cjk.len(),
+        params.short_common.len(),
+        params.short_rare.len(),
         params.phone.len(),
         params.tags.len()
     );
@@ -142,6 +144,18 @@ fn main() {
     shapes.extend(search_shape("rare term", &params.rare, NAME_LIKE, like));
     shapes.extend(search_shape("1-2 CJK characters", &params.cjk, NAME_LIKE, like));
     shapes.extend(search_shape(
+        "1-2 other letters, common",
+        &params.short_common,
+        NAME_LIKE,
+        like,
+    ));
+    shapes.extend(search_shape(
+        "1-2 other letters, rare",
+        &params.short_rare,
+        NAME_LIKE,
+        like,
+    ));
+    shapes.extend(search_shape(
         "phone digits",
         &params.phone,
         PHONE_LIKE,
@@ -165,6 +179,18 @@ fn main() {
         (
             "1-2 CJK characters",
             &params.cjk,
+            "SELECT count(*) FROM contacts WHERE name_key LIKE ?1",
+            like,
+        ),
+        (
+            "1-2 other letters, common",
+            &params.short_common,
+            "SELECT count(*) FROM contacts WHERE name_key LIKE ?1",
+            like,
+        ),
+        (
+            "1-2 other letters, rare",
+            &params.short_rare,
             "SELECT count(*) FROM contacts WHERE name_key LIKE ?1",
             like,
         ),
@@ -478,6 +504,7 @@ fn main() {
             );
         }
         println!("cjk terms: {:?}", params.cjk);
+        println!("short terms: {:?} / {:?}", params.short_common, params.short_rare);
     }
     println!();
     println!(
@@ -549,6 +576,10 @@ struct Params {
     common: Vec<String>,
     rare: Vec<String>,
     cjk: Vec<String>,
+    /// One or two Latin, Cyrillic... characters in at least one contact in 8 (the walk).
+    short_common: Vec<String>,
+    /// One or two such characters in fewer (the union of trigrams).
+    short_rare: Vec<String>,
     phone: Vec<String>,
     tags: Vec<String>,
     combined: Vec<(String, i64, i64)>,
@@ -562,9 +593,16 @@ impl Params {
         let mut common = Vec::new();
         let mut rare = Vec::new();
         let mut cjk = Vec::new();
+        let mut short_common = Vec::new();
+        let mut short_rare = Vec::new();
         let mut phone = Vec::new();
         let mut tries = 0;
-        while (common.len() < PARAMS || rare.len() < PARAMS || cjk.len() < PARAMS || phone.len() < PARAMS)
+        while (common.len() < PARAMS
+            || rare.len() < PARAMS
+            || cjk.len() < PARAMS
+            || short_common.len() < PARAMS
+            || short_rare.len() < PARAMS
+            || phone.len() < PARAMS)
             && tries < 20_000
         {
             tries += 1;
@@ -583,6 +621,27 @@ impl Params {
                     }
                 }
                 continue;
+            }
+            if short_common.len() < PARAMS || short_rare.len() < PARAMS {
+                // From the name or, for rarer grams, the local part of an email.
+                let source: Vec<char> = match (rng.below(2), c.emails.first()) {
+                    (1, Some(e)) => e.split('@').next().unwrap_or("").to_lowercase().chars().collect(),
+                    _ => key.clone(),
+                };
+                let len = 1 + rng.below(2) as usize;
+                if source.len() >= len {
+                    let at = rng.below((source.len() - len + 1) as u64) as usize;
+                    let term: String = source[at..at + len].iter().collect();
+                    let hits = count(&term);
+                    let list = if hits * 8 >= n as u64 {
+                        &mut short_common
+                    } else {
+                        &mut short_rare
+                    };
+                    if !term.contains(' ') && list.len() < PARAMS && !list.contains(&term) {
+                        list.push(term);
+                    }
+                }
             }
             if common.len() < PARAMS && key.len() >= 3 {
                 let at = rng.below((key.len() - 2) as u64) as usize;
@@ -623,6 +682,8 @@ impl Params {
             common,
             rare,
             cjk,
+            short_common,
+            short_rare,
             phone,
             tags,
             combined,

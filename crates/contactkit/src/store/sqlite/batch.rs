@@ -55,9 +55,6 @@ pub(super) fn insert_contacts(
         for tag in &c.tags {
             link.execute(params![id, tag_id(conn, tag_ids, tag)?])?;
         }
-        if reindex {
-            super::search::reindex(conn, id)?;
-        }
         ids.push(ContactId::from_raw(id));
     }
     // In key order, each insert lands next to the one before instead of on a random page of
@@ -78,6 +75,12 @@ pub(super) fn insert_contacts(
             Ok(_) => {}
             Err(err) if is_unique_violation(&err) => return Err(duplicate_point(conn, kind, &p.key, err)),
             Err(err) => return Err(err.into()),
+        }
+    }
+    // After the points: a contact's search row holds its emails and phones.
+    if reindex {
+        for id in &ids {
+            super::search::reindex(conn, id.as_raw(), None)?;
         }
     }
     Ok(ids)

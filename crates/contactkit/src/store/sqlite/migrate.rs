@@ -5,17 +5,32 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
+/// One schema step: its SQL, then the Rust work it needs, if any (in the same transaction).
+pub(crate) struct Migration {
+    sql: &'static str,
+    then: Option<fn(&Connection) -> Result<()>>,
+}
+
+const fn sql(sql: &'static str) -> Migration {
+    Migration { sql, then: None }
+}
+
 /// The migrations, in order; migration `i` brings the schema to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_init.sql"),
-    include_str!("migrations/0002_contact_points.sql"),
-    include_str!("migrations/0003_search.sql"),
-    include_str!("migrations/0004_change_feed.sql"),
-    include_str!("migrations/0005_lifecycle.sql"),
-    include_str!("migrations/0006_sync.sql"),
-    include_str!("migrations/0007_settings.sql"),
-    include_str!("migrations/0008_point_origins.sql"),
-    include_str!("migrations/0009_points_by_contact.sql"),
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    sql(include_str!("migrations/0001_init.sql")),
+    sql(include_str!("migrations/0002_contact_points.sql")),
+    sql(include_str!("migrations/0003_search.sql")),
+    sql(include_str!("migrations/0004_change_feed.sql")),
+    sql(include_str!("migrations/0005_lifecycle.sql")),
+    sql(include_str!("migrations/0006_sync.sql")),
+    sql(include_str!("migrations/0007_settings.sql")),
+    sql(include_str!("migrations/0008_point_origins.sql")),
+    sql(include_str!("migrations/0009_points_by_contact.sql")),
+    // The sentinels of the trigram table and the short-gram counts: a rebuild writes both.
+    Migration {
+        sql: include_str!("migrations/0010_short_terms.sql"),
+        then: Some(super::search::rebuild),
+    },
 ];
 
 /// The schema version this library writes.
@@ -42,7 +57,7 @@ pub(crate) fn check_not_newer(conn: &Connection) -> Result<()> {
 /// setting `user_version`, up to `target`. Safe against another process migrating at the same
 /// time: the version is read again under the write lock.
 pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
-    for (index, sql) in MIGRATIONS
+    for (index, step) in MIGRATIONS
         .iter()
         .enumerate()
         .take(target.clamp(0, LATEST) as usize)
@@ -59,7 +74,10 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         if current >= to {
             continue;
         }
-        tx.execute_batch(sql)?;
+        tx.execute_batch(step.sql)?;
+        if let Some(then) = step.then {
+            then(&tx)?;
+        }
         tx.pragma_update(None, "user_version", to)?;
         tx.commit()?;
     }

@@ -7,6 +7,7 @@ mod lifecycle;
 mod migrate;
 mod query;
 mod search;
+mod short;
 mod sql;
 mod sync;
 mod wire;

@@ -10,8 +10,15 @@
 //! - **Search by another order**: a capped count of the matches estimates selectivity. A rare
 //!   term (under [`COLLECT_LIMIT`] matches) collects its matches and sorts them; a common one
 //!   walks the sort index and tests membership in the match set.
-//! - **No search** (or a term too short for either index): walk the sort index, test each row,
-//!   stop when the page is full; keyset `(key, id)` comparisons make page 200 cost page 1.
+//! - **One or two Latin, Cyrillic… characters** (`short.rs`): `search_short` holds the exact
+//!   number of contacts that contain the term, which is the count without filters. The term
+//!   becomes the union of the trigrams that begin with it, a trigram search like any other,
+//!   unless it begins more than [`UNION_TERMS_MAX`] of them and is in at least one contact
+//!   in [`WALK_WHEN_ONE_IN`]: then the sort order is walked testing each row, for at most
+//!   [`WALK_CAP`] rows, and the union is the fallback when the cap runs out (the matches sit
+//!   elsewhere in the order). Terms of digits always walk (phones hold no sentinels).
+//! - **No search** (or a term no index serves): walk the sort index, test each row, stop when
+//!   the page is full; keyset `(key, id)` comparisons make page 200 cost page 1.
 //! - **Led by a tag**: counts read `tag_facts` (tag, verification, created, contact), testing
 //!   verification and creation range there and reading contact rows only for the other
 //!   conditions; a creation-ordered page of one tag and one verification status reads its
@@ -26,6 +33,7 @@ use crate::error::Result;
 use crate::query::{
     AttributeOp, Cursor, Filter, Operand, Query, SearchTerm, Sort, SortKey, is_dense, tag_keys,
 };
+use crate::store::sqlite::short;
 use crate::store::sqlite::sql::Sql;
 
 /// Under this many matches a search term is "rare": collect and sort rather than walk.
@@ -239,14 +247,86 @@ fn search_scan(term: &SearchTerm, out: &mut Stmt) {
     out.push(")");
 }
 
+/// Appends the search condition of a walk that stops at a full page (a common short term):
+/// the name, then the contact's own points, looked up by its id.
+fn search_test(term: &SearchTerm, out: &mut Stmt) {
+    out.push(
+        "(instr(c.name_key, ?) > 0 OR EXISTS (SELECT 1 FROM contact_points p
+            WHERE p.contact_id = c.id AND p.kind = 'email' AND instr(p.key, ?) > 0)",
+    )
+    .bind(term.text.clone())
+    .bind(term.text.clone());
+    if let Some(digits) = &term.digits {
+        out.push(
+            " OR EXISTS (SELECT 1 FROM contact_points p
+                WHERE p.contact_id = c.id AND p.kind = 'phone' AND instr(substr(p.key, 2), ?) > 0)",
+        )
+        .bind(digits.clone());
+    }
+    out.push(")");
+}
+
 /// Where a search's matches come from.
 enum Source {
     /// The trigram table, with this MATCH expression.
     Fts(String),
     /// The short-gram table, with this gram.
     Gram(String),
-    /// Row-by-row tests.
+    /// A short term common enough that walking the sort order and testing each row fills a
+    /// page within a few hundred rows. With a `fallback` (a MATCH expression), the walk gives
+    /// up after [`WALK_CAP`] rows (the matches may sit elsewhere in the order, as Cyrillic
+    /// names do after Latin ones) and the page comes from the trigram table instead.
+    Walk { fallback: Option<String> },
+    /// Row-by-row tests, with each point kind's matches collected once.
     Scan,
+    /// Nothing can match.
+    Nothing,
+}
+
+/// A search is "common" for the walk when at least one contact in this many matches it: a
+/// page of 50 then fills within about 400 rows tested.
+const WALK_WHEN_ONE_IN: i64 = 8;
+
+/// The rows a capped walk tests before it takes the union instead (about 2 ms at 1M).
+const WALK_CAP: usize = 1000;
+
+/// A union of up to this many trigrams reads a page in about 1.5 ms at 1M (some 11 us a
+/// trigram), whatever the term's frequency and wherever its matches sit in the order: only a
+/// term beginning more trigrams, and common, walks instead.
+const UNION_TERMS_MAX: usize = 128;
+
+/// Where `term`'s matches come from, and for a short term the exact number of contacts that
+/// match it (from `search_short`).
+fn resolve(conn: &Connection, term: &SearchTerm) -> Result<(Source, Option<i64>)> {
+    let source = source_of(term);
+    let served = term.digits.as_ref().is_none_or(|digits| *digits == term.text);
+    if !matches!(source, Source::Scan) || !short::is_short(&term.text) || !served {
+        return Ok((source, None));
+    }
+    let matching = short::contacts_with(conn, &term.text)?;
+    if matching == 0 {
+        return Ok((Source::Nothing, Some(0)));
+    }
+    let total: i64 = conn
+        .prepare_cached("SELECT n FROM contact_total WHERE one = 1")?
+        .query_row([], |row| row.get(0))?;
+    // Phones hold no sentinels, so a term of digits is never looked up by union (and the
+    // digits of phones are spread over every name).
+    let union = match &term.digits {
+        Some(_) => None,
+        None => short::union_expr(conn, &term.text)?,
+    };
+    let source = match union {
+        Some((expr, terms))
+            if terms > UNION_TERMS_MAX && matching.saturating_mul(WALK_WHEN_ONE_IN) >= total =>
+        {
+            Source::Walk { fallback: Some(expr) }
+        }
+        Some((expr, _)) => Source::Fts(expr),
+        // Digits, or a vocabulary out of step with the counts: test every row.
+        None => Source::Walk { fallback: None },
+    };
+    Ok((source, Some(matching)))
 }
 
 fn fts_phrase(text: &str) -> String {
@@ -391,7 +471,7 @@ fn capped_matches(conn: &Connection, source: &Source) -> Result<i64> {
             "SELECT count(*) FROM (SELECT 1 FROM search_gram WHERE gram = ?1 LIMIT ?2)",
             gram,
         ),
-        Source::Scan => return Ok(COLLECT_LIMIT),
+        Source::Walk { .. } | Source::Scan | Source::Nothing => return Ok(COLLECT_LIMIT),
     };
     Ok(conn
         .prepare_cached(sql)?
@@ -573,12 +653,67 @@ fn tag_activity_page(query: &Query, led: &TagLed<'_>, cursor: Option<&Cursor>) -
     Some(s)
 }
 
-/// Builds the page statement: selects `(id, sort key)` of up to `limit + 1` rows.
-fn page_stmt(conn: &Connection, query: &Query, cursor: Option<&Cursor>, limit: i64) -> Result<Stmt> {
+/// The statement of a capped walk: up to [`WALK_CAP`] rows of the sort order after the
+/// cursor that pass the filter, each with `(id, sort key, whether the term matches)`.
+fn walk_stmt(query: &Query, term: &SearchTerm, cursor: Option<&Cursor>) -> Stmt {
+    let ord = order(query.sort);
+    let mut s = Stmt::new();
+    s.push("SELECT c.id, ").push(ord.key).push(", ");
+    search_test(term, &mut s);
+    s.push(" FROM contacts c WHERE 1");
+    keyset(&ord, cursor, &mut s);
+    where_filter(query, &mut s);
+    s.push(" ORDER BY ").push(ord.order_by);
+    s.push(" LIMIT ?").bind(WALK_CAP as i64);
+    s
+}
+
+/// Runs a capped walk: the page's `(id, sort key)` rows (up to `limit + 1`), or `None` when
+/// the cap ran out first.
+fn walk(
+    conn: &Connection,
+    query: &Query,
+    term: &SearchTerm,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> Result<Option<Vec<(i64, SortKey)>>> {
+    let s = walk_stmt(query, term, cursor);
+    let mut stmt = conn.prepare_cached(&s.sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
+    let mut hits = Vec::with_capacity(limit as usize + 1);
+    let mut tested = 0;
+    while let Some(row) = rows.next()? {
+        tested += 1;
+        if row.get::<_, bool>(2)? {
+            hits.push((row.get(0)?, sort_key(query.sort, row)?));
+            if hits.len() as i64 > limit {
+                return Ok(Some(hits));
+            }
+        }
+    }
+    Ok((tested < WALK_CAP).then_some(hits))
+}
+
+fn sort_key(sort: Sort, row: &rusqlite::Row<'_>) -> rusqlite::Result<SortKey> {
+    Ok(match sort {
+        Sort::NameAsc | Sort::NameDesc => SortKey::Text(row.get(1)?),
+        _ => SortKey::Int(row.get(1)?),
+    })
+}
+
+/// Builds the page statement: selects `(id, sort key)` of up to `limit + 1` rows, the
+/// matches of the search coming from `source` (`known`: their exact number, when known).
+fn page_stmt(
+    conn: &Connection,
+    query: &Query,
+    cursor: Option<&Cursor>,
+    limit: i64,
+    source: &Source,
+    known: Option<i64>,
+) -> Result<Stmt> {
     let sort = query.sort;
     let ord = order(sort);
     let term = query.search_term();
-    let source = term.as_ref().map_or(Source::Scan, source_of);
     let mut s = Stmt::new();
     let name_sorted = matches!(sort, Sort::NameAsc | Sort::NameDesc);
     if term.is_none() {
@@ -614,7 +749,10 @@ fn page_stmt(conn: &Connection, query: &Query, cursor: Option<&Cursor>, limit: i
             s.push(if sort.is_descending() { " DESC" } else { "" });
         }
         (Some(_), Source::Fts(expr)) | (Some(_), Source::Gram(expr)) => {
-            let rare = capped_matches(conn, &source)? < COLLECT_LIMIT;
+            let rare = match known {
+                Some(matching) => matching,
+                None => capped_matches(conn, source)?,
+            } < COLLECT_LIMIT;
             let is_fts = matches!(source, Source::Fts(_));
             if rare {
                 s.push("SELECT c.id, ").push(ord.key);
@@ -644,9 +782,19 @@ fn page_stmt(conn: &Connection, query: &Query, cursor: Option<&Cursor>, limit: i
             s.push("SELECT c.id, ")
                 .push(ord.key)
                 .push(" FROM contacts c WHERE 1");
-            if let Some(term) = &term {
-                s.push(" AND ");
-                search_scan(term, &mut s);
+            match (&term, &source) {
+                (_, Source::Nothing) => {
+                    s.push(" AND 0");
+                }
+                (Some(term), Source::Walk { .. }) => {
+                    s.push(" AND ");
+                    search_test(term, &mut s);
+                }
+                (Some(term), _) => {
+                    s.push(" AND ");
+                    search_scan(term, &mut s);
+                }
+                (None, _) => {}
             }
             keyset(&ord, cursor, &mut s);
             where_filter(query, &mut s);
@@ -666,13 +814,27 @@ fn keyset(ord: &Order, cursor: Option<&Cursor>, s: &mut Stmt) {
     }
 }
 
-fn count_stmt(query: &Query) -> Stmt {
+fn count_stmt(conn: &Connection, query: &Query) -> Result<Stmt> {
     let term = query.search_term();
-    let source = term.as_ref().map_or(Source::Scan, source_of);
+    let (source, known) = match &term {
+        Some(term) => resolve(conn, term)?,
+        None => (Source::Scan, None),
+    };
     let mut s = Stmt::new();
     if term.is_none() && query.filter.is_none() {
         s.push("SELECT n FROM contact_total WHERE one = 1");
-        return s;
+        return Ok(s);
+    }
+    match (known, &query.filter) {
+        (Some(matching), None) => {
+            s.push("SELECT ?").bind(matching);
+            return Ok(s);
+        }
+        (Some(0), Some(_)) => {
+            s.push("SELECT 0");
+            return Ok(s);
+        }
+        _ => {}
     }
     if let (None, Some(led)) = (&term, query.filter.as_ref().and_then(tag_led)) {
         s.push(if led.keys.len() == 1 {
@@ -689,7 +851,7 @@ fn count_stmt(query: &Query) -> Stmt {
         if !led.complete {
             where_filter(query, &mut s);
         }
-        return s;
+        return Ok(s);
     }
     match (&term, &source, &query.filter) {
         (Some(_), Source::Fts(expr), None) => {
@@ -725,12 +887,12 @@ fn count_stmt(query: &Query) -> Stmt {
             where_filter(query, &mut s);
         }
     }
-    s
+    Ok(s)
 }
 
 /// How many contacts match `query`.
 pub(super) fn count(conn: &Connection, query: &Query) -> Result<u64> {
-    let s = count_stmt(query);
+    let s = count_stmt(conn, query)?;
     let n: i64 = conn
         .prepare_cached(&s.sql)?
         .query_row(rusqlite::params_from_iter(s.params.iter()), |row| row.get(0))?;
@@ -741,18 +903,36 @@ pub(super) fn count(conn: &Connection, query: &Query) -> Result<u64> {
 pub(super) fn page(conn: &Connection, query: &Query) -> Result<(Vec<Contact>, Option<String>)> {
     let limit = i64::from(query.page_size()?);
     let cursor = query.start()?;
-    let s = page_stmt(conn, query, cursor.as_ref(), limit)?;
+    let term = query.search_term();
+    let (mut source, known) = match &term {
+        Some(term) => resolve(conn, term)?,
+        None => (Source::Scan, None),
+    };
+    if let (Some(term), Source::Walk { fallback: Some(expr) }) = (&term, &source) {
+        match walk(conn, query, term, cursor.as_ref(), limit)? {
+            Some(hits) => return finish_page(conn, query, hits, limit),
+            None => source = Source::Fts(expr.clone()),
+        }
+    }
+    let s = page_stmt(conn, query, cursor.as_ref(), limit, &source, known)?;
     let mut stmt = conn.prepare_cached(&s.sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
     let mut hits: Vec<(i64, SortKey)> = Vec::with_capacity(limit as usize + 1);
     while let Some(row) = rows.next()? {
-        let key = match query.sort {
-            Sort::NameAsc | Sort::NameDesc => SortKey::Text(row.get(1)?),
-            _ => SortKey::Int(row.get(1)?),
-        };
-        hits.push((row.get(0)?, key));
+        hits.push((row.get(0)?, sort_key(query.sort, row)?));
     }
     drop(rows);
+    finish_page(conn, query, hits, limit)
+}
+
+/// The page of these `(id, sort key)` hits (one more than `limit` when there is a next page)
+/// and the cursor after it.
+fn finish_page(
+    conn: &Connection,
+    query: &Query,
+    mut hits: Vec<(i64, SortKey)>,
+    limit: i64,
+) -> Result<(Vec<Contact>, Option<String>)> {
     let more = hits.len() as i64 > limit;
     hits.truncate(limit as usize);
     let next = if more {
@@ -776,7 +956,18 @@ pub(super) fn page(conn: &Connection, query: &Query) -> Result<(Vec<Contact>, Op
 /// The SQL and the query plan of `query`'s page statement, for tests and benchmarks.
 pub(super) fn explain(conn: &Connection, query: &Query) -> Result<(String, Vec<String>)> {
     let cursor = query.start()?;
-    let s = page_stmt(conn, query, cursor.as_ref(), i64::from(query.page_size()?))?;
+    let term = query.search_term();
+    let (source, known) = match &term {
+        Some(term) => resolve(conn, term)?,
+        None => (Source::Scan, None),
+    };
+    let limit = i64::from(query.page_size()?);
+    let s = match (&term, &source) {
+        // The walk that runs first (the union after it, when the cap runs out, is a search
+        // of `search_fts` like a rare term's).
+        (Some(term), Source::Walk { fallback: Some(_) }) => walk_stmt(query, term, cursor.as_ref()),
+        _ => page_stmt(conn, query, cursor.as_ref(), limit, &source, known)?,
+    };
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", s.sql))?;
     let plan = stmt
         .query_map(rusqlite::params_from_iter(s.params.iter()), |row| {

@@ -1,5 +1,7 @@
--- Rebuilds the search index, tag_facts, tag_activity and contact_total of migration 0003 from the contacts and their points
--- (SqliteStore::rebuild_search_index). Runs inside the caller's transaction.
+-- Rebuilds the search index, tag_facts, tag_activity and contact_total of migration 0003 from
+-- the contacts and their points (SqliteStore::rebuild_search_index); search::rebuild then
+-- recounts search_short. Names and emails end with two U+E000 sentinels (short.rs). Runs
+-- inside the caller's transaction.
 UPDATE contacts SET name_rank = NULL;
 UPDATE contact_total SET n = (SELECT count(*) FROM contacts) WHERE one = 1;
 UPDATE contacts SET name_rank = r.n * 4096
@@ -18,8 +20,8 @@ INSERT INTO tag_activity (tag_id, activity_key, contact_id)
     FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id
     ORDER BY 1, 2, 3;
 INSERT INTO search_fts (rowid, name, email, phone)
-    SELECT c.name_rank, c.name_key,
-           (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
+    SELECT c.name_rank, c.name_key || char(57344, 57344),
+           (SELECT group_concat(p.key || char(57344, 57344), char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
            (SELECT group_concat(substr(p.key, 2), ' ') FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'phone')
     FROM contacts c ORDER BY c.name_rank;
 WITH RECURSIVE

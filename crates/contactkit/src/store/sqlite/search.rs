@@ -11,6 +11,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::short;
+pub(super) use super::short::Texts;
 use crate::error::Result;
 
 /// The distance between ranks after a rebuild: room for 12 bisections between neighbours.
@@ -19,8 +21,8 @@ pub(super) const GAP: i64 = 4096;
 /// Writes the search rows of the contacts whose ids are the JSON array `?1`, from their rank,
 /// name and points, in rank order (one contact's edit, or a bulk load's new contacts).
 const INSERT_FTS: &str = "INSERT INTO search_fts (rowid, name, email, phone)
-    SELECT c.name_rank, c.name_key,
-           (SELECT group_concat(p.key, char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
+    SELECT c.name_rank, c.name_key || char(57344, 57344),
+           (SELECT group_concat(p.key || char(57344, 57344), char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
            (SELECT group_concat(substr(p.key, 2), ' ') FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'phone')
     FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY c.name_rank";
 
@@ -88,9 +90,16 @@ fn between(prev: Option<i64>, next: Option<i64>) -> Option<i64> {
     }
 }
 
+/// Contact `id`'s search texts before a write, for [`reindex`] after it (`None` for a new
+/// contact).
+pub(super) fn before_write(conn: &Connection, id: i64) -> Result<Option<Texts>> {
+    Texts::read(conn, id)
+}
+
 /// Brings contact `id`'s search rows up to date with its row and points, giving it a new rank
-/// when its name moved it (or it has none yet).
-pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
+/// when its name moved it (or it has none yet). `before` are its texts before the write
+/// ([`before_write`]): when they did not change, nothing needs to.
+pub(super) fn reindex(conn: &Connection, id: i64, before: Option<&Texts>) -> Result<()> {
     let row: Option<(String, Option<i64>)> = conn
         .prepare_cached("SELECT name_key, name_rank FROM contacts WHERE id = ?1")?
         .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -98,6 +107,13 @@ pub(super) fn reindex(conn: &Connection, id: i64) -> Result<()> {
     let Some((key, old)) = row else {
         return Ok(());
     };
+    let after = Texts::read(conn, id)?;
+    // Only an indexed contact (one with a rank) has its grams counted.
+    let counted = before.filter(|_| old.is_some());
+    if counted.is_some() && counted == after.as_ref() {
+        return Ok(());
+    }
+    short::update(conn, counted, after.as_ref())?;
     if let Some(old) = old {
         delete_entry(conn, old)?;
     }
@@ -127,6 +143,7 @@ pub(super) fn remove(conn: &Connection, id: i64) -> Result<()> {
         .query_row([id], |row| row.get(0))
         .optional()?;
     if let Some(Some(rank)) = rank {
+        short::update(conn, Texts::read(conn, id)?.as_ref(), None)?;
         delete_entry(conn, rank)?;
     }
     Ok(())
@@ -190,7 +207,7 @@ fn respace(conn: &Connection, key: &str, id: i64) -> Result<()> {
 /// what a bulk import runs once after loading rows without per-row upkeep.
 pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
     conn.execute_batch(include_str!("rebuild.sql"))?;
-    Ok(())
+    short::recount(conn)
 }
 
 /// Ranks and indexes every contact that has no rank yet (the new contacts of a bulk load into
@@ -203,6 +220,8 @@ pub(super) fn index_unranked(conn: &Connection) -> Result<bool> {
         .prepare_cached("SELECT id, name_key FROM contacts WHERE name_rank IS NULL ORDER BY name_key, id")?
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    let ids: Vec<i64> = unranked.iter().map(|(id, _)| *id).collect();
+    short::count_new(conn, &ids)?;
     let mut start = 0;
     while start < unranked.len() {
         let (id, key) = &unranked[start];
@@ -245,7 +264,6 @@ pub(super) fn index_unranked(conn: &Connection) -> Result<bool> {
     }
     // Their search rows in one pass each, in rank order: one FTS5 segment written in order,
     // instead of two statements (and a recursive gram query) per contact.
-    let ids: Vec<i64> = unranked.iter().map(|(id, _)| *id).collect();
     insert_entries(conn, &ids)?;
     Ok(true)
 }

@@ -62,6 +62,15 @@ impl<'c> Sql<'c> {
         self.bulk_load.as_ref().is_some_and(|load| load.dropped.is_some())
     }
 
+    /// Contact `id`'s search texts before a write that reindexes it (none while a rebuild
+    /// will redo the index anyway).
+    fn texts_before(&self, id: ContactId) -> Result<Option<search::Texts>> {
+        if self.rebuilding() {
+            return Ok(None);
+        }
+        search::before_write(self.conn, id.as_raw())
+    }
+
     /// The contacts with these ids, in the order given (ids that do not exist are left out),
     /// in three statements whatever their number: rows, points, tags.
     pub(super) fn contacts(&self, ids: &[i64]) -> Result<Vec<Contact>> {
@@ -520,7 +529,7 @@ impl Writer for Sql<'_> {
         // The primary email and phone copies follow with replace_points.
         let id = batch::insert_row(self.conn, record, None, None)?;
         if !self.rebuilding() {
-            search::reindex(self.conn, id)?; // query engine: search index upkeep
+            search::reindex(self.conn, id, None)?; // query engine: search index upkeep
         }
         Ok(ContactId::from_raw(id))
     }
@@ -528,6 +537,7 @@ impl Writer for Sql<'_> {
     fn update_contact(&mut self, id: ContactId, record: &ContactRecord) -> Result<bool> {
         let attributes = serde_json::to_string(&record.attributes)
             .map_err(|err| Error::invalid(Field::Attribute, "", err.to_string()))?;
+        let before = self.texts_before(id)?;
         let changed = self
             .conn
             .prepare_cached(
@@ -547,7 +557,7 @@ impl Writer for Sql<'_> {
                 record.last_activity_at.map(to_millis),
             ])?;
         if !self.rebuilding() {
-            search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
+            search::reindex(self.conn, id.as_raw(), before.as_ref())?; // query engine: search index upkeep
         }
         Ok(changed == 1)
     }
@@ -565,6 +575,7 @@ impl Writer for Sql<'_> {
     }
 
     fn replace_points(&mut self, id: ContactId, kind: PointKind, points: &[PointRecord]) -> Result<()> {
+        let before = self.texts_before(id)?;
         // A point that stays keeps its origin.
         let origins: std::collections::HashMap<String, Option<String>> = self
             .conn
@@ -608,7 +619,7 @@ impl Writer for Sql<'_> {
             .prepare_cached(sql)?
             .execute(params![id.as_raw(), primary])?;
         if !self.rebuilding() {
-            search::reindex(self.conn, id.as_raw())?; // query engine: search index upkeep
+            search::reindex(self.conn, id.as_raw(), before.as_ref())?; // query engine: search index upkeep
         }
         Ok(())
     }

@@ -191,3 +191,152 @@ fn a_run_too_big_for_its_gap_asks_for_a_rebuild() {
     let got: Vec<Option<i64>> = ranks(&conn).into_iter().map(|(_, r)| r).collect();
     assert_eq!(got, [Some(4096), Some(4 * 4096), Some(2 * 4096), Some(3 * 4096)]);
 }
+
+type GramCounts = Vec<(String, i64)>;
+
+/// The short-gram counts as stored, and as a recount from the contacts gives them (in a
+/// transaction that is rolled back); and the trigrams a recount lists that are missing from
+/// the stored vocabulary.
+fn short_counts(path: &std::path::Path) -> (GramCounts, GramCounts, Vec<String>) {
+    let mut conn = Connection::open(path).expect("open");
+    let tx = conn.transaction().expect("tx");
+    let read = |tx: &rusqlite::Transaction<'_>| -> Vec<(String, i64)> {
+        tx.prepare("SELECT gram, contacts FROM search_short ORDER BY gram")
+            .expect("prepare")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    let terms = |tx: &rusqlite::Transaction<'_>| -> Vec<String> {
+        tx.prepare("SELECT term FROM search_terms ORDER BY term")
+            .expect("prepare")
+            .query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    let (stored, stored_terms) = (read(&tx), terms(&tx));
+    super::short::recount(&tx).expect("recount");
+    let fresh = read(&tx);
+    let missing = terms(&tx)
+        .into_iter()
+        .filter(|t| stored_terms.binary_search(t).is_err())
+        .collect();
+    (stored, fresh, missing)
+}
+
+#[test]
+fn short_gram_counts_stay_exact_through_every_kind_of_write() {
+    use crate::{ContactPatch, ImportOptions, MergeChoices};
+    let (_dir, path) = temp_path("short.db");
+    let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
+    let book = Book::with_store(Box::new(store), BookOptions::default());
+    let me = Actor::api("t");
+    let names = ["Ana Lima", "Łukasz", "Ольга", "Zoë Quinn", "王伟 Li", "Bo"];
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let mut new = NewContact::new(format!("{} {i}", names[i % names.len()]));
+        if i % 3 != 0 {
+            new = new.email(format!("{}x{i}@mail.example", ["an", "q", "zo"][i % 3]));
+        }
+        if i % 4 != 0 {
+            new = new.phone(format!("+34 612 {:03} {:03}", i, i * 7));
+        }
+        ids.push(book.create(&me, new).expect("create").id);
+    }
+    let check = |when: &str| {
+        let (stored, fresh, missing) = short_counts(&path);
+        assert!(!fresh.is_empty(), "{when}: the book has grams");
+        assert_eq!(stored, fresh, "{when}");
+        assert!(
+            missing.is_empty(),
+            "{when}: trigrams missing from search_terms: {missing:?}"
+        );
+    };
+    check("after creates");
+    book.update(&me, ids[1], ContactPatch::new().name("Quentin Ž"))
+        .expect("rename");
+    book.update(&me, ids[2], ContactPatch::new().email("new@ya.ru"))
+        .expect("email");
+    book.update(&me, ids[5], ContactPatch::new().clear_phone())
+        .expect("phone");
+    book.update(&me, ids[7], ContactPatch::new().attribute("plan", "pro"))
+        .expect("attribute");
+    check("after edits");
+    book.delete(&Actor::member("o", crate::Role::Owner), ids[3])
+        .expect("delete");
+    book.merge(&me, ids[4], ids[8], MergeChoices::default())
+        .expect("merge");
+    check("after a delete and a merge");
+    let options = ImportOptions {
+        on_duplicate: crate::OnDuplicate::Update,
+        ..ImportOptions::default()
+    };
+    // The third row updates the contact the first created, before the load indexes it.
+    let small = "name,email\nXavier,xa@ex.io\nAnaïs,anais@ex.io\nXavi Jr,xa@ex.io\n";
+    book.import_commit(
+        &me,
+        small.as_bytes(),
+        &options,
+        |_| std::ops::ControlFlow::Continue(()),
+        None,
+    )
+    .expect("import into a bigger book");
+    check("after an import that fits in the gaps");
+    let mut big = String::from("name,email,phone\n");
+    for i in 0..1500 {
+        big.push_str(&format!("Né {i} Quux,q{i}@big.example,+1 415 555 {:04}\n", i));
+    }
+    // A row updating a contact created earlier in the same file keeps one count of it.
+    big.push_str("Né 7 Quux Renamed,q7@big.example,\n");
+    book.import_commit(
+        &me,
+        big.as_bytes(),
+        &options,
+        |_| std::ops::ControlFlow::Continue(()),
+        None,
+    )
+    .expect("import that outgrows the book");
+    check("after an import that rebuilds");
+}
+
+#[test]
+fn a_batch_insert_outside_a_bulk_load_indexes_its_emails_and_phones() {
+    use crate::store::{ContactRecord, NewContactRecord, PointRecord, Store};
+    use crate::{Query, Source, Verification};
+    let store = SqliteStore::open_in_memory().expect("store");
+    let at = chrono::Utc::now();
+    let point = |key: &str| PointRecord {
+        key: key.to_owned(),
+        value: key.to_owned(),
+        original: None,
+        label: None,
+    };
+    let new = NewContactRecord {
+        record: ContactRecord {
+            name: "Ana".into(),
+            name_key: "ana".into(),
+            source: Source::Api,
+            verification: Verification::Unverified,
+            attributes: Default::default(),
+            created_at: at,
+            updated_at: at,
+            last_activity_at: None,
+        },
+        emails: vec![point("zed@quux.example")],
+        phones: vec![point("+14155552671")],
+        tags: vec![],
+    };
+    store
+        .write(&mut |w| {
+            w.insert_contacts(std::slice::from_ref(&new), &Actor::api("t"))
+                .map(|_| ())
+        })
+        .expect("insert");
+    for term in ["quux", "5552671", "q", "zed@"] {
+        let page = store.query(&Query::new().search(term)).expect("query");
+        assert_eq!(page.total, 1, "{term}");
+        assert_eq!(page.contacts.len(), 1, "{term}");
+    }
+}
