@@ -1784,3 +1784,63 @@ fn updates_during_a_bulk_load_land_in_the_rebuilt_indexes() {
     assert_eq!(book.count(&unverified("Late")).unwrap(), 1);
     assert_eq!(book.count(&Query::new()).unwrap(), 2002);
 }
+
+#[test]
+fn a_whole_book_export_streams_every_page_in_id_order_and_stops_when_cancelled() {
+    // More than two pages of 1000: the export reads on a second thread, two pages ahead.
+    let book = self::book();
+    let mut csv = String::from("name,email\n");
+    for i in 0..2500 {
+        csv.push_str(&format!("Person {i},p{i}@x.example\n"));
+    }
+    book.import_commit(
+        &api(),
+        csv.as_bytes(),
+        &ImportOptions::default(),
+        |_| ControlFlow::Continue(()),
+        None,
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let done = book
+        .export(
+            &ExportScope::All,
+            ExportFormat::Ndjson,
+            &ExportOptions::default(),
+            &mut out,
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert_eq!(done.contacts, 2500);
+    let ids: Vec<i64> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2500);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "id order");
+
+    let mut seen = 0;
+    let err = book
+        .export(
+            &ExportScope::All,
+            ExportFormat::Csv,
+            &ExportOptions::default(),
+            std::io::sink(),
+            |p| {
+                seen = p.rows_done;
+                if p.rows_done == 1500 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
+    assert_eq!(seen, 1500);
+}
