@@ -728,8 +728,16 @@ impl Writer for Sql<'_> {
             }
             (true, false) => match self.bulk_load.take().and_then(|load| load.dropped) {
                 Some(dropped) => {
-                    search::rebuild(self.conn)?;
-                    search::restore(self.conn, &dropped)?;
+                    // Each sort of the rebuild may hold as much memory as the page cache: a
+                    // smaller cache for them keeps the peak of a large import down.
+                    self.conn
+                        .pragma_update(None, "cache_size", super::REBUILD_CACHE_KIB)?;
+                    self.conn.execute_batch("PRAGMA shrink_memory")?;
+                    let rebuilt =
+                        search::rebuild(self.conn).and_then(|()| search::restore(self.conn, &dropped));
+                    self.conn
+                        .pragma_update(None, "cache_size", super::WRITER_CACHE_KIB)?;
+                    rebuilt?;
                 }
                 None => {
                     if !search::index_unranked(self.conn)? {
