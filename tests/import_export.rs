@@ -1401,9 +1401,28 @@ fn a_commit_feeds_the_change_feed_and_leaves_one_audit_entry() {
     assert_eq!(held.provenance["name"].origin, Origin::Import);
     assert_eq!(held.provenance["email"].actor_id, "nightly-import");
 
+    // The audit entry lists the updated contact and names the created ones as their range;
+    // each one's GDPR export finds it.
     let log = book.audit_log(0, 10).unwrap();
     let entry = log.iter().find(|e| e.action == AuditAction::Import).unwrap();
-    assert_eq!(entry.contact_ids, [ana.id, bo.id]);
+    assert_eq!(entry.contact_ids, [ana.id]);
+    assert_eq!(
+        entry.contact_range,
+        Some(contactkit::ContactRange {
+            first: bo.id,
+            last: bo.id
+        })
+    );
+    assert_eq!(entry.contacts, 2);
+    for id in [ana.id, bo.id] {
+        let held = book.gdpr_export(&Actor::system("dpo", Origin::Api), id).unwrap();
+        assert!(held.audit.iter().any(|a| a.id == entry.id), "{id}");
+    }
+    let later = book.create(&api(), NewContact::new("Cy")).unwrap();
+    let later_gdpr = book
+        .gdpr_export(&Actor::system("dpo", Origin::Api), later.id)
+        .unwrap();
+    assert!(!later_gdpr.audit.iter().any(|a| a.action == AuditAction::Import));
     assert_eq!(
         (
             entry.details["created"].as_u64(),

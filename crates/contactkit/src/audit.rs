@@ -50,6 +50,36 @@ impl AuditAction {
     }
 }
 
+/// The contacts with ids from `first` to `last`, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ContactRange {
+    /// The lowest id.
+    pub first: ContactId,
+    /// The highest id.
+    pub last: ContactId,
+}
+
+impl ContactRange {
+    /// How many ids the range holds.
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::{ContactId, ContactRange};
+    /// let range = ContactRange { first: ContactId::from_raw(3), last: ContactId::from_raw(7) };
+    /// assert_eq!(range.len(), 5);
+    /// assert!(range.contains(ContactId::from_raw(7)) && !range.contains(ContactId::from_raw(8)));
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // never empty: `first <= last`
+    pub fn len(&self) -> u64 {
+        (self.last.as_raw() - self.first.as_raw() + 1).max(0) as u64
+    }
+
+    /// Whether `id` is in the range.
+    pub fn contains(&self, id: ContactId) -> bool {
+        (self.first.as_raw()..=self.last.as_raw()).contains(&id.as_raw())
+    }
+}
+
 /// One audit entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -69,6 +99,10 @@ pub struct AuditEntry {
     pub contacts: u64,
     /// Which contacts (ids only).
     pub contact_ids: Vec<ContactId>,
+    /// Besides `contact_ids`, every contact with an id in this range: how an import names the
+    /// contacts it created (consecutive ids), instead of listing a million of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_range: Option<ContactRange>,
     /// Non-personal details: tags added, export format and scope, import counts.
     pub details: Value,
 }
@@ -81,7 +115,19 @@ pub(crate) fn record(
     ids: &[ContactId],
     details: Value,
 ) -> Result<()> {
-    w.append_audit(actor, action, ids, &details, now())?;
+    record_with_range(w, actor, action, ids, None, details)
+}
+
+/// Appends an audit entry that also concerns every contact of `range`.
+pub(crate) fn record_with_range(
+    w: &mut dyn Writer,
+    actor: &Actor,
+    action: AuditAction,
+    ids: &[ContactId],
+    range: Option<ContactRange>,
+    details: Value,
+) -> Result<()> {
+    w.append_audit(actor, action, ids, range, &details, now())?;
     Ok(())
 }
 

@@ -55,7 +55,7 @@ mod tag;
 mod verification;
 
 pub use actor::{Actor, Origin, Role};
-pub use audit::{AuditAction, AuditEntry};
+pub use audit::{AuditAction, AuditEntry, ContactRange};
 pub use book::{Book, BookOptions, IDEMPOTENCY_KEY_TTL};
 pub use bulk::{BulkOutcome, Selection};
 pub use codec::{

@@ -134,7 +134,7 @@ pub(crate) struct Run<'a, 'p, 'w> {
     bytes_total: Option<u64>,
     errors: Option<ErrorReport<'w>>,
     now: DateTime<Utc>,
-    /// The contacts created or updated (commit), for the audit entry.
+    /// The contacts updated (commit), for the audit entry (the created ones are `created_ids`).
     touched: Vec<ContactId>,
     /// The first and last id this import created.
     created_ids: Option<(ContactId, ContactId)>,
@@ -155,7 +155,7 @@ const BATCH: usize = 2048;
 
 /// New contacts are written this many at a time (or fewer at the end), their points in key
 /// order: the larger the batch, the closer together its inserts land in the points' index.
-const WRITE_BATCH: usize = 16 * 1024;
+const WRITE_BATCH: usize = 8 * 1024;
 
 /// A row as a source gave it.
 struct PendingRow {
@@ -483,7 +483,6 @@ impl Run<'_, '_, '_> {
             w.record_created(*first, *last, actor, self.now)?;
             self.created_ids = Some(self.created_ids.map_or((*first, *last), |(f, _)| (f, *last)));
         }
-        self.touched.extend(ids);
         Ok(())
     }
 
@@ -633,7 +632,23 @@ impl Book {
                 "skipped": r.skipped,
                 "invalid": r.invalid,
             });
-            crate::audit::record(&mut **w, actor, AuditAction::Import, &run.touched, details)?;
+            // The created contacts as their id range, the updated ones (that it did not create
+            // itself) by id.
+            let created = run
+                .created_ids
+                .map(|(first, last)| crate::audit::ContactRange { first, last });
+            run.touched
+                .retain(|id| !created.is_some_and(|range| range.contains(*id)));
+            run.touched.sort_unstable();
+            run.touched.dedup();
+            crate::audit::record_with_range(
+                &mut **w,
+                actor,
+                AuditAction::Import,
+                &run.touched,
+                created,
+                details,
+            )?;
             // The contacts it created have no event each: this one names them as an id range
             // (their ids are consecutive: one writer holds the book for the whole import).
             let batch = serde_json::json!({

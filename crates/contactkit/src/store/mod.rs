@@ -336,12 +336,13 @@ pub trait Writer: Reader {
         actor: &Actor,
         at: DateTime<Utc>,
     ) -> Result<()>;
-    /// Appends an audit entry and returns its id.
+    /// Appends an audit entry about `ids` and every contact of `range`, and returns its id.
     fn append_audit(
         &mut self,
         actor: &Actor,
         action: AuditAction,
         ids: &[ContactId],
+        range: Option<crate::audit::ContactRange>,
         details: &serde_json::Value,
         at: DateTime<Utc>,
     ) -> Result<i64>;

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::sql::{from_millis, to_millis};
 use super::wire::{corrupt, name_of, wire};
 use crate::actor::{Actor, Origin, Role};
-use crate::audit::{AuditAction, AuditEntry};
+use crate::audit::{AuditAction, AuditEntry, ContactRange};
 use crate::contact::{ContactId, Verification};
 use crate::conversation::{
     Channel, ChannelIdentity, Conversation, ConversationId, Direction, Message, MessageId,
@@ -217,6 +217,7 @@ pub(super) fn append_audit(
     actor: &Actor,
     action: AuditAction,
     ids: &[ContactId],
+    range: Option<ContactRange>,
     details: &serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<i64> {
@@ -232,8 +233,9 @@ pub(super) fn append_audit(
     id_json.push(']');
     let details = serde_json::to_string(details).map_err(|e| corrupt(e.to_string()))?;
     conn.prepare_cached(
-        "INSERT INTO audit_log (at, actor_id, actor_role, origin, action, contacts, contact_ids, details)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit_log (at, actor_id, actor_role, origin, action, contacts, contact_ids, details,
+                                first_contact, last_contact)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         to_millis(at),
@@ -241,9 +243,11 @@ pub(super) fn append_audit(
         name_of(&actor.role)?,
         name_of(&actor.origin)?,
         action.as_str(),
-        ids.len() as i64,
+        (ids.len() as u64 + range.map_or(0, |r| r.len())) as i64,
         id_json,
         details,
+        range.map(|r| r.first.as_raw()),
+        range.map(|r| r.last.as_raw()),
     ])?;
     let entry = conn.last_insert_rowid();
     let mut link =
@@ -261,10 +265,12 @@ pub(super) fn audit_entries(
     contact: Option<ContactId>,
 ) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT a.id, a.at, a.actor_id, a.actor_role, a.origin, a.action, a.contacts, a.contact_ids, a.details
+        "SELECT a.id, a.at, a.actor_id, a.actor_role, a.origin, a.action, a.contacts, a.contact_ids, a.details,
+                a.first_contact, a.last_contact
          FROM audit_log a
          WHERE a.id > ?1
-           AND (?2 IS NULL OR a.id IN (SELECT entry_id FROM audit_contacts WHERE contact_id = ?2))
+           AND (?2 IS NULL OR a.id IN (SELECT entry_id FROM audit_contacts WHERE contact_id = ?2)
+                OR a.id IN (SELECT id FROM audit_log WHERE first_contact <= ?2 AND last_contact >= ?2))
          ORDER BY a.id LIMIT ?3",
     )?;
     let mut rows = stmt.query(params![after, contact.map(ContactId::as_raw), limit])?;
@@ -281,6 +287,13 @@ pub(super) fn audit_entries(
             action: wire::<AuditAction>(&row.get::<_, String>(5)?)?,
             contacts: row.get::<_, i64>(6)?.max(0) as u64,
             contact_ids: ids.into_iter().map(ContactId::from_raw).collect(),
+            contact_range: match (row.get::<_, Option<i64>>(9)?, row.get::<_, Option<i64>>(10)?) {
+                (Some(first), Some(last)) => Some(ContactRange {
+                    first: ContactId::from_raw(first),
+                    last: ContactId::from_raw(last),
+                }),
+                _ => None,
+            },
             details: serde_json::from_str(&row.get::<_, String>(8)?).map_err(|e| corrupt(e.to_string()))?,
         });
     }

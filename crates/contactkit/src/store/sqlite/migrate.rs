@@ -31,6 +31,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0010_short_terms.sql"),
         then: Some(super::search::rebuild),
     },
+    sql(include_str!("migrations/0011_audit_ranges.sql")),
 ];
 
 /// The schema version this library writes.

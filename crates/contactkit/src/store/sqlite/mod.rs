@@ -30,6 +30,9 @@ const READER_CACHE_KIB: i64 = -65_536;
 /// The writer's page cache, in KiB (negative: SQLite's unit for a size rather than pages).
 /// It also bounds the memory of each sort a bulk import's rebuild runs.
 const WRITER_CACHE_KIB: i64 = -32_768;
+/// The writer's page cache during a bulk load: its inserts land in order (points sorted by key,
+/// contacts appended), so a smaller cache costs little and keeps a large import's peak down.
+const BULK_LOAD_CACHE_KIB: i64 = -16_384;
 /// The writer's page cache while a bulk load rebuilds the search index and the indexes it
 /// dropped: each of the rebuild's sorts may take as much memory as the cache.
 const REBUILD_CACHE_KIB: i64 = -8_192;

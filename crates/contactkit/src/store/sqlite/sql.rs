@@ -47,12 +47,28 @@ struct BulkLoad {
 /// indexes and triggers of [`search::defer`] and rebuilds everything at its end.
 const BULK_REBUILD_AFTER: u64 = 1000;
 
+impl Drop for Sql<'_> {
+    fn drop(&mut self) {
+        self.drop_bulk_load();
+    }
+}
+
 impl<'c> Sql<'c> {
     pub(super) fn new(conn: &'c Connection) -> Self {
         Sql {
             conn,
             bulk_load: None,
             tag_ids: HashMap::new(),
+        }
+    }
+
+    /// A bulk load that did not end (its transaction is rolling back) leaves the writer's page
+    /// cache as it found it.
+    fn drop_bulk_load(&mut self) {
+        if self.bulk_load.take().is_some() {
+            let _ = self
+                .conn
+                .pragma_update(None, "cache_size", super::WRITER_CACHE_KIB);
         }
     }
 
@@ -720,31 +736,33 @@ impl Writer for Sql<'_> {
     fn set_bulk_load(&mut self, on: bool) -> Result<()> {
         match (self.bulk_load.is_some(), on) {
             (false, true) => {
+                self.conn
+                    .pragma_update(None, "cache_size", super::BULK_LOAD_CACHE_KIB)?;
                 self.bulk_load = Some(BulkLoad {
                     at_start: self.contact_count()?,
                     added: 0,
                     dropped: None,
                 });
             }
-            (true, false) => match self.bulk_load.take().and_then(|load| load.dropped) {
-                Some(dropped) => {
-                    // Each sort of the rebuild may hold as much memory as the page cache: a
-                    // smaller cache for them keeps the peak of a large import down.
-                    self.conn
-                        .pragma_update(None, "cache_size", super::REBUILD_CACHE_KIB)?;
-                    self.conn.execute_batch("PRAGMA shrink_memory")?;
-                    let rebuilt =
-                        search::rebuild(self.conn).and_then(|()| search::restore(self.conn, &dropped));
-                    self.conn
-                        .pragma_update(None, "cache_size", super::WRITER_CACHE_KIB)?;
-                    rebuilt?;
-                }
-                None => {
-                    if !search::index_unranked(self.conn)? {
-                        search::rebuild(self.conn)?;
+            (true, false) => {
+                let caught_up = match self.bulk_load.take().and_then(|load| load.dropped) {
+                    Some(dropped) => {
+                        // Each sort of the rebuild may hold as much memory as the page cache:
+                        // a smaller cache for them keeps the peak of a large import down.
+                        self.conn
+                            .pragma_update(None, "cache_size", super::REBUILD_CACHE_KIB)?;
+                        self.conn.execute_batch("PRAGMA shrink_memory")?;
+                        search::rebuild(self.conn).and_then(|()| search::restore(self.conn, &dropped))
                     }
-                }
-            },
+                    None => search::index_unranked(self.conn).and_then(|fitted| match fitted {
+                        true => Ok(()),
+                        false => search::rebuild(self.conn),
+                    }),
+                };
+                self.conn
+                    .pragma_update(None, "cache_size", super::WRITER_CACHE_KIB)?;
+                caught_up?;
+            }
             _ => {}
         }
         Ok(())
@@ -853,10 +871,11 @@ impl Writer for Sql<'_> {
         actor: &Actor,
         action: AuditAction,
         ids: &[ContactId],
+        range: Option<crate::audit::ContactRange>,
         details: &serde_json::Value,
         at: DateTime<Utc>,
     ) -> Result<i64> {
-        lifecycle::append_audit(self.conn, actor, action, ids, details, at)
+        lifecycle::append_audit(self.conn, actor, action, ids, range, details, at)
     }
 
     fn set_reviewed(&mut self, id: ContactId, reviewed: bool) -> Result<bool> {
