@@ -2,10 +2,12 @@
 -- the contacts and their points (SqliteStore::rebuild_search_index); search::rebuild then
 -- recounts search_short. Names and emails end with two U+E000 sentinels (short.rs). Runs
 -- inside the caller's transaction.
-UPDATE contacts SET name_rank = NULL;
 UPDATE contact_total SET n = (SELECT count(*) FROM contacts) WHERE one = 1;
+-- The ranks in id order, so the rows are rewritten one after the other: in name order the
+-- same update took 5.0 s at 1M instead of 1.6 s (search::rebuild clears the old ranks first
+-- when their unique index is there).
 UPDATE contacts SET name_rank = r.n * 4096
-    FROM (SELECT id, row_number() OVER (ORDER BY name_key, id) AS n FROM contacts) AS r
+    FROM (SELECT id, row_number() OVER (ORDER BY name_key, id) AS n FROM contacts ORDER BY id) AS r
     WHERE contacts.id = r.id;
 INSERT INTO search_fts (search_fts) VALUES ('delete-all');
 DELETE FROM search_gram;

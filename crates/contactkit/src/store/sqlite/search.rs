@@ -206,6 +206,16 @@ fn respace(conn: &Connection, key: &str, id: i64) -> Result<()> {
 /// Recomputes every rank and every search row from the contacts and their points, in bulk:
 /// what a bulk import runs once after loading rows without per-row upkeep.
 pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
+    // New ranks would collide with old ones in the unique index; a bulk load that dropped the
+    // index (and whose new contacts have no rank yet) skips rewriting every row to clear them.
+    let rank_index: bool = conn
+        .prepare_cached(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'index' AND name = 'contacts_name_rank'",
+        )?
+        .query_row([], |row| row.get(0))?;
+    if rank_index {
+        conn.execute_batch("UPDATE contacts SET name_rank = NULL")?;
+    }
     conn.execute_batch(include_str!("rebuild.sql"))?;
     short::recount(conn)
 }
