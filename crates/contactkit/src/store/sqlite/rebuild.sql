@@ -21,6 +21,11 @@ INSERT INTO tag_activity (tag_id, activity_key, contact_id)
     SELECT ct.tag_id, coalesce(c.last_activity_at, -9223372036854775807), c.id
     FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id
     ORDER BY 1, 2, 3;
+-- A bulk build: no incremental merges (the optimize below makes one segment anyway) and an
+-- 8 MiB buffer of pending terms instead of 1 MiB: 9.6 s to 7.1 s for 1M contacts. Both are
+-- stored settings of the table; their defaults (FTS5's own) come back after the optimize.
+INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0);
+INSERT INTO search_fts (search_fts, rank) VALUES ('hashsize', 8388608);
 INSERT INTO search_fts (rowid, name, email, phone)
     SELECT c.name_rank, c.name_key || char(57344, 57344),
            (SELECT group_concat(p.key || char(57344, 57344), char(10)) FROM contact_points p WHERE p.contact_id = c.id AND p.kind = 'email'),
@@ -43,3 +48,5 @@ INSERT OR IGNORE INTO search_gram (gram, rank)
     SELECT substr(t, i, 2), rank FROM pos
     WHERE i < length(t) AND (unicode(substr(t, i, 1)) >= 4352 OR unicode(substr(t, i + 1, 1)) >= 4352);
 INSERT INTO search_fts (search_fts) VALUES ('optimize');
+INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 4);
+INSERT INTO search_fts (search_fts, rank) VALUES ('hashsize', 1048576);

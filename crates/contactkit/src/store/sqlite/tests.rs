@@ -340,3 +340,20 @@ fn a_batch_insert_outside_a_bulk_load_indexes_its_emails_and_phones() {
         assert_eq!(page.contacts.len(), 1, "{term}");
     }
 }
+
+#[test]
+fn a_rebuild_leaves_the_trigram_tables_merge_settings_as_it_found_them() {
+    let (_dir, path) = temp_path("settings.db");
+    let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
+    store.rebuild_search_index().expect("rebuild");
+    drop(store);
+    let conn = Connection::open(&path).expect("open");
+    let setting = |key: &str| -> Option<i64> {
+        conn.query_row("SELECT v FROM search_fts_config WHERE k = ?1", [key], |row| {
+            row.get(0)
+        })
+        .ok()
+    };
+    assert_eq!(setting("automerge"), Some(4));
+    assert_eq!(setting("hashsize"), Some(1_048_576));
+}
