@@ -177,8 +177,13 @@ fn contact_row(row: &rusqlite::Row<'_>) -> Result<Contact> {
         "{}" => Attributes::default(),
         text => serde_json::from_str(text).map_err(|err| corrupt(format!("attributes of {id}: {err}")))?,
     };
-    let source: String = row.get(2)?;
-    let verification: String = row.get(3)?;
+    // Read in place: an owned copy of each name was two allocations a contact in an export.
+    let text = |at: usize| -> Result<&str> {
+        row.get_ref(at)?
+            .as_str()
+            .map_err(|e| corrupt(format!("column {at} of {id}: {e}")))
+    };
+    let (source, verification) = (text(2)?, text(3)?);
     Ok(Contact {
         id,
         name: row.get(1)?,
@@ -208,7 +213,10 @@ fn attach_points(mut rows: rusqlite::Rows<'_>, contacts: &mut [Contact]) -> Resu
         let Some(c) = by_id(contacts, row.get(0)?) else {
             continue;
         };
-        let kind: String = row.get(1)?;
+        let kind = row
+            .get_ref(1)?
+            .as_str()
+            .map_err(|e| corrupt(format!("point kind: {e}")))?;
         let value: String = row.get(2)?;
         let label: Option<String> = row.get(4)?;
         // An origin this library does not know (a newer one's) reads as unknown.
@@ -216,7 +224,7 @@ fn attach_points(mut rows: rusqlite::Rows<'_>, contacts: &mut [Contact]) -> Resu
             Ok(Some(o)) => super::wire::wire::<crate::Origin>(o).ok(),
             _ => None,
         };
-        match kind.as_str() {
+        match kind {
             // Validated when written: reading trusts them (re-parsing every phone of a page
             // through libphonenumber was most of a page's cost).
             "email" => c.emails.push(EmailPoint {
