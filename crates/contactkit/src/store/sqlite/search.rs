@@ -90,35 +90,25 @@ fn between(prev: Option<i64>, next: Option<i64>) -> Option<i64> {
     }
 }
 
-/// Contact `id`'s search texts before a write, for [`reindex`] after it (`None` for a new
-/// contact).
-pub(super) fn before_write(conn: &Connection, id: i64) -> Result<Option<Texts>> {
-    Texts::read(conn, id)
-}
-
 /// Brings contact `id`'s search rows up to date with its row and points, giving it a new rank
 /// when its name moved it (or it has none yet). `before` are its texts before the write
-/// ([`before_write`]): when they did not change, nothing needs to.
+/// ([`Texts::read`]): when they did not change, nothing needs to.
 pub(super) fn reindex(conn: &Connection, id: i64, before: Option<&Texts>) -> Result<()> {
-    let row: Option<(String, Option<i64>)> = conn
-        .prepare_cached("SELECT name_key, name_rank FROM contacts WHERE id = ?1")?
-        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?;
-    let Some((key, old)) = row else {
+    let Some((after, old)) = Texts::read_with_rank(conn, id)? else {
         return Ok(());
     };
-    let after = Texts::read(conn, id)?;
     // Only an indexed contact (one with a rank) has its grams counted.
     let counted = before.filter(|_| old.is_some());
-    if counted.is_some() && counted == after.as_ref() {
+    if counted == Some(&after) {
         return Ok(());
     }
-    short::update(conn, counted, after.as_ref())?;
+    short::update(conn, counted, Some(&after))?;
+    let key = after.name();
     if let Some(old) = old {
         delete_entry(conn, old)?;
     }
-    let prev = neighbour(conn, &key, id, true)?;
-    let next = neighbour(conn, &key, id, false)?;
+    let prev = neighbour(conn, key, id, true)?;
+    let next = neighbour(conn, key, id, false)?;
     let fits = old.is_some_and(|r| prev.is_none_or(|p| p < r) && next.is_none_or(|n| r < n));
     if !fits {
         match between(prev, next) {
@@ -129,7 +119,7 @@ pub(super) fn reindex(conn: &Connection, id: i64, before: Option<&Texts>) -> Res
             None => {
                 conn.prepare_cached("UPDATE contacts SET name_rank = NULL WHERE id = ?1")?
                     .execute([id])?;
-                return respace(conn, &key, id);
+                return respace(conn, key, id);
             }
         }
     }
@@ -138,12 +128,8 @@ pub(super) fn reindex(conn: &Connection, id: i64, before: Option<&Texts>) -> Res
 
 /// Removes contact `id`'s search rows (before the contact row goes).
 pub(super) fn remove(conn: &Connection, id: i64) -> Result<()> {
-    let rank: Option<Option<i64>> = conn
-        .prepare_cached("SELECT name_rank FROM contacts WHERE id = ?1")?
-        .query_row([id], |row| row.get(0))
-        .optional()?;
-    if let Some(Some(rank)) = rank {
-        short::update(conn, Texts::read(conn, id)?.as_ref(), None)?;
+    if let Some((texts, Some(rank))) = Texts::read_with_rank(conn, id)? {
+        short::update(conn, Some(&texts), None)?;
         delete_entry(conn, rank)?;
     }
     Ok(())

@@ -39,11 +39,16 @@ pub(super) struct Texts {
 impl Texts {
     /// Contact `id`'s texts as stored now (`None` when there is no such contact).
     pub(super) fn read(conn: &Connection, id: i64) -> Result<Option<Texts>> {
-        let name: Option<String> = conn
-            .prepare_cached("SELECT name_key FROM contacts WHERE id = ?1")?
-            .query_row([id], |row| row.get(0))
+        Ok(Self::read_with_rank(conn, id)?.map(|(texts, _)| texts))
+    }
+
+    /// Contact `id`'s texts and its name rank (`None` while it is not in the search index).
+    pub(super) fn read_with_rank(conn: &Connection, id: i64) -> Result<Option<(Texts, Option<i64>)>> {
+        let row: Option<(String, Option<i64>)> = conn
+            .prepare_cached("SELECT name_key, name_rank FROM contacts WHERE id = ?1")?
+            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
-        let Some(name) = name else {
+        let Some((name, rank)) = row else {
             return Ok(None);
         };
         let mut texts = Texts {
@@ -58,7 +63,12 @@ impl Texts {
             let kind: String = row.get(0)?;
             texts.push_point(&kind, row.get(1)?);
         }
-        Ok(Some(texts))
+        Ok(Some((texts, rank)))
+    }
+
+    /// The folded name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
     }
 
     fn push_point(&mut self, kind: &str, key: String) {

@@ -47,9 +47,15 @@ struct BulkLoad {
 /// indexes and triggers of [`search::defer`] and rebuilds everything at its end.
 const BULK_REBUILD_AFTER: u64 = 1000;
 
+/// A bulk load that did not end (its transaction is rolling back) leaves the writer's page
+/// cache as it found it.
 impl Drop for Sql<'_> {
     fn drop(&mut self) {
-        self.drop_bulk_load();
+        if self.bulk_load.take().is_some() {
+            let _ = self
+                .conn
+                .pragma_update(None, "cache_size", super::WRITER_CACHE_KIB);
+        }
     }
 }
 
@@ -59,16 +65,6 @@ impl<'c> Sql<'c> {
             conn,
             bulk_load: None,
             tag_ids: HashMap::new(),
-        }
-    }
-
-    /// A bulk load that did not end (its transaction is rolling back) leaves the writer's page
-    /// cache as it found it.
-    fn drop_bulk_load(&mut self) {
-        if self.bulk_load.take().is_some() {
-            let _ = self
-                .conn
-                .pragma_update(None, "cache_size", super::WRITER_CACHE_KIB);
         }
     }
 
@@ -84,7 +80,7 @@ impl<'c> Sql<'c> {
         if self.rebuilding() {
             return Ok(None);
         }
-        search::before_write(self.conn, id.as_raw())
+        search::Texts::read(self.conn, id.as_raw())
     }
 
     /// The contacts with these ids, in the order given (ids that do not exist are left out),
