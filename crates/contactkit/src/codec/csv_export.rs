@@ -7,8 +7,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::codec::points::format_points;
 use crate::codec::rows::format_number;
 use crate::codec::spreadsheet_safe::spreadsheet_safe;
-use crate::contact::{AttributeValue, Contact};
-use crate::error::{Error, Result};
+use crate::contact::{AttributeValue, Attributes, Contact};
+use crate::error::{Error, Result, StorageError};
+use crate::store::{PointKind, Row, RowPage, Span};
 
 /// The fixed columns, in their documented order.
 pub(crate) const COLUMNS: [&str; 13] = [
@@ -51,27 +52,55 @@ pub(crate) struct CsvRows<W: Write> {
     writer: csv::Writer<W>,
     attribute_keys: Vec<String>,
     buf: String,
+    /// The one-row page a whole contact is written through.
+    scratch: RowPage,
 }
 
-/// Writes `at` as `iso` does, into `out` (no allocation for years 0 to 9999).
+const NO_ATTRIBUTES: &Attributes = &Attributes::new();
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// Writes `at` as `iso` does, into `out`: digit by digit for years 0 to 9999 (the
+/// formatting machinery was a fifth of a CSV export's writing thread).
 fn write_iso(out: &mut String, at: DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
-    use std::fmt::Write as _;
-    if (0..=9999).contains(&at.year()) {
-        let _ = write!(
-            out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            at.year(),
-            at.month(),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second(),
-            at.timestamp_subsec_millis().min(999)
-        );
-    } else {
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
         out.push_str(&iso(at));
+        return;
     }
+    let mut text = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            text[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, at.month());
+    put(8, 2, at.day());
+    put(11, 2, at.hour());
+    put(14, 2, at.minute());
+    put(17, 2, at.second());
+    put(20, 3, at.timestamp_subsec_millis().min(999));
+    out.extend(text.iter().map(|&b| char::from(b)));
 }
 
 impl<W: Write> CsvRows<W> {
@@ -89,6 +118,7 @@ impl<W: Write> CsvRows<W> {
             writer,
             attribute_keys,
             buf: String::new(),
+            scratch: RowPage::default(),
         })
     }
 
@@ -108,60 +138,70 @@ impl<W: Write> CsvRows<W> {
     }
 
     pub(crate) fn write(&mut self, c: &Contact) -> Result<()> {
-        use std::fmt::Write as _;
-        let _ = write!(self.buf, "{}", c.id);
+        let mut page = std::mem::take(&mut self.scratch);
+        page.clear();
+        page.push_contact_without_attributes(c);
+        let written = match page.rows.first() {
+            Some(row) => self.write_row(&page, row, Some(&c.attributes)),
+            None => Ok(()),
+        };
+        self.scratch = page;
+        written
+    }
+
+    /// Writes `row` of `page`, with these attributes or, when `None`, the row's own.
+    pub(crate) fn write_row(
+        &mut self,
+        page: &RowPage,
+        row: &Row,
+        attributes: Option<&Attributes>,
+    ) -> Result<()> {
+        push_decimal(&mut self.buf, row.id.as_raw());
         self.buffered_cell()?;
-        self.cell(&c.name)?;
-        self.cell(c.email().unwrap_or_default())?;
-        self.cell(c.phone().unwrap_or_default())?;
-        self.buf.push_str(&format_points(
-            c.emails
-                .iter()
-                .skip(1)
-                .map(|p| (p.address.as_str(), p.label.as_deref())),
-        ));
-        self.buffered_cell()?;
-        self.buf.push_str(&format_points(
-            c.phones
-                .iter()
-                .skip(1)
-                .map(|p| (p.e164.as_str(), p.label.as_deref())),
-        ));
-        self.buffered_cell()?;
-        for (i, tag) in c.tags.iter().enumerate() {
+        let text = |span: Option<Span>| span.map_or("", |s| page.text(s));
+        self.cell(page.text(row.name))?;
+        self.cell(text(row.email))?;
+        self.cell(text(row.phone))?;
+        for kind in [PointKind::Email, PointKind::Phone] {
+            format_points(&mut self.buf, page.more_points_of(row, kind));
+            self.buffered_cell()?;
+        }
+        for (i, tag) in page.tags_of(row).enumerate() {
             if i > 0 {
                 self.buf.push(',');
             }
             self.buf.push_str(tag);
         }
         self.buffered_cell()?;
-        self.cell(c.source.as_str())?;
-        self.cell(c.verification.as_str())?;
-        write_iso(&mut self.buf, c.created_at);
+        self.cell(row.source.as_str())?;
+        self.cell(row.verification.as_str())?;
+        write_iso(&mut self.buf, row.created_at);
         self.buffered_cell()?;
-        if let Some(at) = c.last_activity_at {
+        if let Some(at) = row.last_activity_at {
             write_iso(&mut self.buf, at);
         }
         self.buffered_cell()?;
-        self.cell(
-            c.emails
-                .first()
-                .and_then(|p| p.label.as_deref())
-                .unwrap_or_default(),
-        )?;
-        self.cell(
-            c.phones
-                .first()
-                .and_then(|p| p.label.as_deref())
-                .unwrap_or_default(),
-        )?;
-        for i in 0..self.attribute_keys.len() {
-            let text = c
-                .attributes
-                .get(&self.attribute_keys[i])
-                .map(attribute_text)
-                .unwrap_or_default();
-            self.cell(&text)?;
+        self.cell(text(row.email_label))?;
+        self.cell(text(row.phone_label))?;
+        if !self.attribute_keys.is_empty() {
+            let parsed;
+            let attributes = match (attributes, page.text(row.attributes)) {
+                (Some(given), _) => given,
+                (None, "{}" | "") => NO_ATTRIBUTES,
+                (None, json) => {
+                    parsed = serde_json::from_str::<Attributes>(json).map_err(|err| {
+                        Error::Storage(StorageError::new(format!("attributes of {}: {err}", row.id)))
+                    })?;
+                    &parsed
+                }
+            };
+            for i in 0..self.attribute_keys.len() {
+                let text = attributes
+                    .get(&self.attribute_keys[i])
+                    .map(attribute_text)
+                    .unwrap_or_default();
+                self.cell(&text)?;
+            }
         }
         self.writer.write_record(None::<&[u8]>).map_err(csv_error)
     }

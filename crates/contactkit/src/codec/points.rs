@@ -7,9 +7,12 @@ pub(crate) struct RawPoint {
     pub label: Option<String>,
 }
 
-/// Writes points as `label:value; label:value` (a point without a label as its bare value).
-pub(crate) fn format_points<'a>(points: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
-    let mut out = String::new();
+/// Writes points as `label:value; label:value` (a point without a label as its bare value)
+/// into `out`, which should be empty.
+pub(crate) fn format_points<'a>(
+    out: &mut String,
+    points: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) {
     for (value, label) in points {
         if !out.is_empty() {
             out.push_str("; ");
@@ -20,7 +23,6 @@ pub(crate) fn format_points<'a>(points: impl IntoIterator<Item = (&'a str, Optio
         }
         out.push_str(value);
     }
-    out
 }
 
 /// Reads a cell written by [`format_points`], or a JSON array of strings or of objects with a
@@ -96,11 +98,15 @@ mod tests {
 
     #[test]
     fn labelled_lists_round_trip() {
-        let text = format_points([
-            ("ana@x.com", Some("work")),
-            ("ana@y.com", None),
-            ("+15551234567", Some("a:b")),
-        ]);
+        let mut text = String::new();
+        format_points(
+            &mut text,
+            [
+                ("ana@x.com", Some("work")),
+                ("ana@y.com", None),
+                ("+15551234567", Some("a:b")),
+            ],
+        );
         assert_eq!(text, "work:ana@x.com; ana@y.com; a b:+15551234567");
         let back = parse_points(&text);
         assert_eq!(back.len(), 3);

@@ -5,6 +5,7 @@
 //! permissions) live once in [`crate::Book`]. Nothing here names a backend type, so the
 //! same [conformance checks](crate::conformance) run against every backend.
 
+mod rows;
 pub(crate) mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -24,6 +25,7 @@ use crate::sync::{ConflictRecord, Parked, Side, SyncLink};
 use crate::tag::{TagCount, TagName};
 use crate::verification::VerificationRecord;
 
+pub use rows::{Row, RowPage, RowPoint, Span};
 pub use sqlite::SqliteStore;
 
 /// The row of a contact without its points and tags, validated.
@@ -132,6 +134,16 @@ pub trait Reader {
     /// Up to `limit` whole contacts with ids above `after` (`None`: from the first), in id
     /// order: how an export walks the whole book.
     fn contacts_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<Vec<Contact>>;
+    /// The same contacts as [`Reader::contacts_after`], as flat rows: how a CSV export
+    /// walks the whole book. A backend can read them without building whole contacts; this
+    /// default builds them.
+    fn row_page_after(&mut self, after: Option<ContactId>, limit: u32) -> Result<RowPage> {
+        let mut page = RowPage::default();
+        for contact in self.contacts_after(after, limit)? {
+            page.push_contact(&contact)?;
+        }
+        Ok(page)
+    }
     /// Every custom attribute key used by any contact, in key order.
     fn attribute_keys(&mut self) -> Result<Vec<String>>;
 

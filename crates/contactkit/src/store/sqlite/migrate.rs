@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         then: Some(super::search::rebuild),
     },
     sql(include_str!("migrations/0011_audit_ranges.sql")),
+    sql(include_str!("migrations/0012_attribute_keys.sql")),
 ];
 
 /// The schema version this library writes.

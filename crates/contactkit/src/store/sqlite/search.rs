@@ -192,6 +192,13 @@ fn respace(conn: &Connection, key: &str, id: i64) -> Result<()> {
 /// Recomputes every rank and every search row from the contacts and their points, in bulk:
 /// what a bulk import runs once after loading rows without per-row upkeep.
 pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
+    rebuild_tables(conn)?;
+    short::recount(conn)
+}
+
+/// [`rebuild`] but for the short-gram counts (`search_short`, `search_terms`), which the
+/// caller recounts or replaces.
+pub(super) fn rebuild_tables(conn: &Connection) -> Result<()> {
     // New ranks would collide with old ones in the unique index; a bulk load that dropped the
     // index (and whose new contacts have no rank yet) skips rewriting every row to clear them.
     let rank_index: bool = conn
@@ -203,7 +210,7 @@ pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
         conn.execute_batch("UPDATE contacts SET name_rank = NULL")?;
     }
     conn.execute_batch(include_str!("rebuild.sql"))?;
-    short::recount(conn)
+    Ok(())
 }
 
 /// Ranks and indexes every contact that has no rank yet (the new contacts of a bulk load into

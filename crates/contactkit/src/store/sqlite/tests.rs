@@ -301,6 +301,46 @@ fn short_gram_counts_stay_exact_through_every_kind_of_write() {
     check("after an import that rebuilds");
 }
 
+/// An import into an empty book counts its grams on a second thread while it writes; one
+/// that also edits a contact it created recounts at the end. Both leave exact counts.
+#[test]
+fn an_import_into_an_empty_book_leaves_exact_short_gram_counts() {
+    use crate::ImportOptions;
+    let options = ImportOptions {
+        on_duplicate: crate::OnDuplicate::Update,
+        ..ImportOptions::default()
+    };
+    let mut file = String::from("name,email,phone,tags\n");
+    for i in 0..2500 {
+        let name = ["Ana Lima", "Łukasz", "Ольга", "Zoë Quinn", "王伟 Li", "Bo"][i % 6];
+        file.push_str(&format!(
+            "{name} {i},q{i}@big.example,+1 415 555 {:04},\"t{}\"\n",
+            i,
+            i % 7
+        ));
+    }
+    let edited = format!("{file}Ольга 2 Renamed,q2@big.example,\n");
+    for (label, text) in [("plain", &file), ("with an edit", &edited)] {
+        let (_dir, path) = temp_path("empty.db");
+        let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
+        let book = Book::with_store(Box::new(store), BookOptions::default());
+        let report = book
+            .import_commit(
+                &Actor::api("t"),
+                text.as_bytes(),
+                &options,
+                |_| std::ops::ControlFlow::Continue(()),
+                None,
+            )
+            .expect("import");
+        assert_eq!(report.created, 2500, "{label}");
+        let (stored, fresh, missing) = short_counts(&path);
+        assert!(!fresh.is_empty(), "{label}: the book has grams");
+        assert_eq!(stored, fresh, "{label}");
+        assert!(missing.is_empty(), "{label}: trigrams missing: {missing:?}");
+    }
+}
+
 #[test]
 fn a_batch_insert_outside_a_bulk_load_indexes_its_emails_and_phones() {
     use crate::store::{ContactRecord, NewContactRecord, PointRecord, Store};
@@ -356,4 +396,22 @@ fn a_rebuild_leaves_the_trigram_tables_merge_settings_as_it_found_them() {
     };
     assert_eq!(setting("automerge"), Some(4));
     assert_eq!(setting("hashsize"), Some(1_048_576));
+}
+
+#[test]
+fn listing_attribute_keys_reads_only_the_contacts_that_have_attributes() {
+    let mut conn = Connection::open_in_memory().expect("open");
+    migrate_to(&mut conn, LATEST).expect("schema");
+    let plan: Vec<String> = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", super::sql::ATTRIBUTE_KEYS))
+        .expect("prepare")
+        .query_map([], |row| row.get(3))
+        .expect("plan")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("USING INDEX contacts_with_attributes")),
+        "{plan:?}"
+    );
 }
