@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::short;
 pub(super) use super::short::Texts;
 use crate::error::Result;
+use crate::store::PointKind;
 
 /// The distance between ranks after a rebuild: room for 12 bisections between neighbours.
 pub(super) const GAP: i64 = 4096;
@@ -285,28 +286,67 @@ const DEFERRED: [&str; 7] = [
     "contact_total_up",
 ];
 
+/// The unique index of the point keys. A load into an empty book drops it as well: its keys
+/// arrive in random order (6 s of a 1M import, 12%), and the importer already refuses a point
+/// that an earlier row of the file holds. Making it again checks every key once more.
+pub(super) const POINT_KEYS: &str = "contact_points_key";
+
 /// Drops the [`DEFERRED`] indexes and triggers and returns their SQL, as the schema holds it,
 /// for [`restore`].
 pub(super) fn defer(conn: &Connection) -> Result<Vec<String>> {
     let mut dropped = Vec::new();
     for name in DEFERRED {
-        let found: Option<(String, String)> = conn
-            .prepare_cached(
-                "SELECT type, sql FROM sqlite_master WHERE name = ?1 AND type IN ('index', 'trigger')",
-            )?
-            .query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?;
-        if let Some((kind, sql)) = found {
-            let drop = if kind == "index" {
-                "DROP INDEX"
-            } else {
-                "DROP TRIGGER"
-            };
-            conn.execute_batch(&format!("{drop} \"{name}\""))?;
-            dropped.push(sql);
-        }
+        dropped.extend(defer_one(conn, name)?);
     }
     Ok(dropped)
+}
+
+/// Drops the index or trigger `name` and returns its SQL (`None` when there is none).
+pub(super) fn defer_one(conn: &Connection, name: &str) -> Result<Option<String>> {
+    let found: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT type, sql FROM sqlite_master WHERE name = ?1 AND type IN ('index', 'trigger')",
+        )?
+        .query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((kind, sql)) = found else {
+        return Ok(None);
+    };
+    let drop = if kind == "index" {
+        "DROP INDEX"
+    } else {
+        "DROP TRIGGER"
+    };
+    conn.execute_batch(&format!("{drop} \"{name}\""))?;
+    Ok(Some(sql))
+}
+
+/// Makes the point key index of [`POINT_KEYS`] again from `sql`. Two contacts holding the
+/// same key fail it with [`Error::Duplicate`](crate::Error::Duplicate), naming one of them.
+pub(super) fn restore_point_keys(conn: &Connection, sql: &str) -> Result<()> {
+    let Err(err) = conn.execute_batch(sql) else {
+        return Ok(());
+    };
+    if !super::sql::is_unique_violation(&err) {
+        return Err(err.into());
+    }
+    let twice: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT kind, key FROM contact_points GROUP BY kind, key HAVING count(*) > 1 LIMIT 1",
+        )?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    match twice {
+        Some((kind, key)) => {
+            let kind = if kind == "email" {
+                PointKind::Email
+            } else {
+                PointKind::Phone
+            };
+            Err(super::sql::duplicate_point(conn, kind, &key, err))
+        }
+        None => Err(err.into()),
+    }
 }
 
 /// Makes again what [`defer`] dropped (after [`rebuild`], so each index is built in one

@@ -80,6 +80,10 @@ struct BulkLoad {
     tally: Option<short::BackgroundTally>,
     /// Whether a write other than `insert_contacts` has changed a contact's search texts.
     texts_changed: bool,
+    /// In a load into an empty book: the SQL of the point key index
+    /// ([`search::POINT_KEYS`]), dropped until the load's end or until something looks a
+    /// point up by its key.
+    point_keys: Option<String>,
 }
 
 /// A bulk load that adds more contacts than this and than half the book held drops the
@@ -119,6 +123,15 @@ impl<'c> Sql<'c> {
         load.tally = None;
         load.texts_changed = true;
         load.dropped.is_some()
+    }
+
+    /// Makes the point key index again if a bulk load dropped it: before anything looks a
+    /// point up by its key or writes points one contact at a time.
+    fn point_keys_needed(&mut self) -> Result<()> {
+        match self.bulk_load.as_mut().and_then(|load| load.point_keys.take()) {
+            Some(sql) => search::restore_point_keys(self.conn, &sql),
+            None => Ok(()),
+        }
     }
 
     /// Contact `id`'s search texts before a write that reindexes it (none while a rebuild
@@ -543,6 +556,7 @@ impl Reader for Sql<'_> {
     }
 
     fn point_owner(&mut self, kind: PointKind, key: &str) -> Result<Option<ContactId>> {
+        self.point_keys_needed()?;
         Ok(self
             .conn
             .prepare_cached("SELECT contact_id FROM contact_points WHERE kind = ?1 AND key = ?2")?
@@ -837,6 +851,7 @@ impl Writer for Sql<'_> {
     }
 
     fn replace_points(&mut self, id: ContactId, kind: PointKind, points: &[PointRecord]) -> Result<()> {
+        self.point_keys_needed()?;
         let before = self.texts_before(id)?;
         // A point that stays keeps its origin.
         let origins: std::collections::HashMap<String, Option<String>> = self
@@ -967,6 +982,7 @@ impl Writer for Sql<'_> {
                 // contact the rebuild would count.
                 if load.at_start == 0 && load.added == contacts.len() as u64 && !load.texts_changed {
                     load.tally = short::BackgroundTally::start();
+                    load.point_keys = search::defer_one(self.conn, search::POINT_KEYS)?;
                 }
             }
         }
@@ -1008,11 +1024,14 @@ impl Writer for Sql<'_> {
                     dropped: None,
                     tally: None,
                     texts_changed: false,
+                    point_keys: None,
                 });
             }
             (true, false) => {
                 let load = self.bulk_load.take();
-                let (dropped, tally) = load.map_or((None, None), |load| (load.dropped, load.tally));
+                let (dropped, tally, point_keys) = load.map_or((None, None, None), |load| {
+                    (load.dropped, load.tally, load.point_keys)
+                });
                 let caught_up = match dropped {
                     Some(dropped) => {
                         // Each sort of the rebuild may hold as much memory as the page cache:
@@ -1026,6 +1045,10 @@ impl Writer for Sql<'_> {
                                 None => short::recount(self.conn),
                             })
                             .and_then(|()| search::restore(self.conn, &dropped))
+                            .and_then(|()| match &point_keys {
+                                Some(sql) => search::restore_point_keys(self.conn, sql),
+                                None => Ok(()),
+                            })
                     }
                     None => search::index_unranked(self.conn).and_then(|fitted| match fitted {
                         true => Ok(()),
@@ -1205,6 +1228,7 @@ impl Writer for Sql<'_> {
             Ok(serde_json::Value::String(o)) => o,
             _ => return Ok(()),
         };
+        self.point_keys_needed()?;
         self.conn
             .prepare_cached(
                 "UPDATE contact_points SET origin = ?4 WHERE kind = ?2 AND key = ?3 AND contact_id = ?1 AND origin IS NULL",

@@ -415,3 +415,111 @@ fn listing_attribute_keys_reads_only_the_contacts_that_have_attributes() {
         "{plan:?}"
     );
 }
+
+use crate::store::Store as _;
+
+fn new_contact(i: usize, email: &str) -> crate::store::NewContactRecord {
+    use crate::store::{ContactRecord, NewContactRecord, PointRecord};
+    let at = chrono::Utc::now();
+    NewContactRecord {
+        record: ContactRecord {
+            name: format!("Person {i}"),
+            name_key: format!("person {i}"),
+            source: crate::Source::Import,
+            verification: crate::Verification::Unverified,
+            attributes: Default::default(),
+            created_at: at,
+            updated_at: at,
+            last_activity_at: None,
+        },
+        emails: vec![PointRecord {
+            key: email.to_owned(),
+            value: email.to_owned(),
+            original: None,
+            label: None,
+        }],
+        phones: vec![],
+        tags: vec![],
+    }
+}
+
+fn has_point_key_index(store: &SqliteStore) -> bool {
+    let conn = store.writer.lock().expect("writer");
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'contact_points_key'",
+        [],
+        |row| row.get::<_, i64>(0),
+    )
+    .expect("schema")
+        == 1
+}
+
+/// A load into an empty book drops the unique index of point keys and makes it again at its
+/// end; a key held twice by then fails the load with the duplicate named.
+#[test]
+fn a_load_into_an_empty_book_checks_point_keys_at_its_end() {
+    let store = SqliteStore::open_in_memory().expect("store");
+    let me = Actor::api("t");
+    let first: Vec<_> = (0..1500)
+        .map(|i| new_contact(i, &format!("p{i}@x.example")))
+        .collect();
+    let again = vec![new_contact(1500, "p7@x.example")];
+    let loaded = store.write(&mut |w| {
+        w.set_bulk_load(true)?;
+        w.insert_contacts(&first, &me)?;
+        w.insert_contacts(&again, &me)?; // no index to refuse it yet
+        w.set_bulk_load(false)
+    });
+    match loaded {
+        Err(Error::Duplicate { field, value, .. }) => {
+            assert_eq!((field, value.as_str()), (Field::Email, "p7@x.example"))
+        }
+        other => panic!("expected the duplicate, got {other:?}"),
+    }
+    assert!(has_point_key_index(&store), "the rollback kept the index");
+    let mut n = u64::MAX;
+    store
+        .write(&mut |w| {
+            n = w.contact_count()?;
+            Ok(())
+        })
+        .expect("count");
+    assert_eq!(n, 0, "nothing of the load is left");
+
+    // Without the duplicate it loads, and the index is back.
+    store
+        .write(&mut |w| {
+            w.set_bulk_load(true)?;
+            w.insert_contacts(&first, &me)?;
+            w.set_bulk_load(false)
+        })
+        .expect("load");
+    assert!(has_point_key_index(&store));
+}
+
+/// A lookup by key in the middle of such a load makes the index again first, so it finds
+/// the points already written and the load still ends with the index.
+#[test]
+fn a_point_lookup_during_a_load_into_an_empty_book_finds_the_loaded_points() {
+    let store = SqliteStore::open_in_memory().expect("store");
+    let me = Actor::api("t");
+    let first: Vec<_> = (0..1500)
+        .map(|i| new_contact(i, &format!("p{i}@x.example")))
+        .collect();
+    let (mut owner, mut expected, mut again) = (None, None, None);
+    store
+        .write(&mut |w| {
+            w.set_bulk_load(true)?;
+            let ids = w.insert_contacts(&first, &me)?;
+            expected = Some(ids[42]);
+            owner = w.point_owner(crate::store::PointKind::Email, "p42@x.example")?;
+            // Now a repeated key fails at once.
+            again = Some(w.insert_contacts(&[new_contact(1500, "p42@x.example")], &me));
+            w.set_bulk_load(false)
+        })
+        .expect("load");
+    assert_eq!(owner, expected);
+    assert!(owner.is_some());
+    assert!(matches!(again, Some(Err(Error::Duplicate { .. }))), "{again:?}");
+    assert!(has_point_key_index(&store));
+}
