@@ -523,3 +523,38 @@ fn a_point_lookup_during_a_load_into_an_empty_book_finds_the_loaded_points() {
     assert!(matches!(again, Some(Err(Error::Duplicate { .. }))), "{again:?}");
     assert!(has_point_key_index(&store));
 }
+
+/// The commit of a rebuilt bulk load leaves the copy of its WAL into the main file to a
+/// thread of its own; once that has run, the main file alone holds every contact, and the
+/// writer checkpoints by itself again.
+#[test]
+fn a_bulk_load_is_checkpointed_into_the_main_file_after_its_commit() {
+    let (dir, path) = temp_path("checkpoint.db");
+    let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
+    let me = Actor::api("t");
+    let contacts: Vec<_> = (0..1500)
+        .map(|i| new_contact(i, &format!("p{i}@x.example")))
+        .collect();
+    store
+        .write(&mut |w| {
+            w.set_bulk_load(true)?;
+            w.insert_contacts(&contacts, &me)?;
+            w.set_bulk_load(false)
+        })
+        .expect("load");
+    store.wait_for_checkpoint();
+    let copy = dir.path().join("main-file-only.db");
+    std::fs::copy(&path, &copy).expect("copy the main file");
+    let n: i64 = Connection::open(&copy)
+        .expect("open the copy")
+        .query_row("SELECT count(*) FROM contacts", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(n, 1500);
+    let automatic: i64 = store
+        .writer
+        .lock()
+        .expect("writer")
+        .pragma_query_value(None, "wal_autocheckpoint", |row| row.get(0))
+        .expect("pragma");
+    assert_eq!(automatic, super::WAL_AUTOCHECKPOINT);
+}
