@@ -314,11 +314,17 @@ impl Store for SqliteStore {
             tx.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
         let committed = tx.commit();
-        if in_background {
-            conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
-            self.checkpoint_in_background();
-        }
+        let restored = match in_background {
+            true => {
+                let restored = conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT);
+                self.checkpoint_in_background();
+                restored
+            }
+            false => Ok(()),
+        };
+        // The commit's own error first: it says whether anything was written.
         committed?;
+        restored?;
         drop(conn);
         let (count, woken) = &self.commits;
         *count.lock().unwrap_or_else(PoisonError::into_inner) += 1;

@@ -18,7 +18,7 @@ use crate::error::{Error, Field, Result, StorageError};
 use crate::feed::{ChangeFilter, Event, EventDraft};
 use crate::phone::Phone;
 use crate::provenance::{FieldSource, Provenance};
-use crate::store::{ContactRecord, PointKind, PointRecord, Reader, Row, RowPage, RowPoint, Span, Writer};
+use crate::store::{ContactRecord, PointKind, PointRecord, Reader, Row, RowPage, RowPoint, Writer};
 use crate::sync::{ConflictRecord, Parked, Side, SyncLink};
 use crate::tag::{TagCount, TagName};
 use crate::verification::VerificationRecord;
@@ -215,27 +215,11 @@ impl<'c> Sql<'c> {
 
     /// Gives each contact of `contacts` (sorted by id) the tags of the rows of `contact_id,
     /// tag_id` (in contact order), by name in key order.
-    fn attach_tags(&self, mut rows: rusqlite::Rows<'_>, contacts: &mut [Contact]) -> Result<()> {
-        let mut ids: Vec<i64> = Vec::new();
-        let mut owner: Option<i64> = None;
-        while let Some(row) = rows.next()? {
-            let contact: i64 = row.get(0)?;
-            if owner != Some(contact) {
-                self.name_tags(owner, &mut ids, contacts)?;
-                owner = Some(contact);
-            }
-            ids.push(row.get(1)?);
-        }
-        self.name_tags(owner, &mut ids, contacts)
-    }
-
-    /// Gives the contact `owner` the names of the tags `ids` in key order, and empties `ids`.
-    fn name_tags(&self, owner: Option<i64>, ids: &mut Vec<i64>, contacts: &mut [Contact]) -> Result<()> {
-        let Some(contact) = owner.and_then(|id| by_id(contacts, id)) else {
-            ids.clear();
-            return Ok(());
-        };
-        self.each_tag_name(contact.id, ids, |name| contact.tags.push(name.to_owned()))
+    fn attach_tags(&self, rows: rusqlite::Rows<'_>, contacts: &mut [Contact]) -> Result<()> {
+        tag_groups(rows, |owner, ids| match by_id(contacts, owner) {
+            Some(contact) => self.each_tag_name(contact.id, ids, |name| contact.tags.push(name.to_owned())),
+            None => Ok(()),
+        })
     }
 
     /// Calls `each` with the name of each tag of `ids` (the tags of `owner`), in key order,
@@ -348,44 +332,16 @@ impl<'c> Sql<'c> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT contact_id, tag_id FROM contact_tags WHERE contact_id BETWEEN ?1 AND ?2 ORDER BY contact_id",
         )?;
-        let mut links = stmt.query(range)?;
-        let (mut at, mut owner, mut ids): (usize, Option<usize>, Vec<i64>) = (0, None, Vec::new());
-        loop {
-            let link: Option<(i64, i64)> = match links.next()? {
-                Some(link) => Some((link.get(0)?, link.get(1)?)),
-                None => None,
+        let mut at = 0;
+        tag_groups(stmt.query(range)?, |owner, ids| {
+            let Some(row) = advance_to(&page.rows, &mut at, owner) else {
+                return Ok(());
             };
-            // The tags of the contact before this link, once all are in.
-            if let Some(o) = owner
-                && link.is_none_or(|(contact, _)| contact != page.rows[o].id.as_raw())
-            {
-                let id = page.rows[o].id;
-                let (text, tags) = (&mut page.text, &mut page.tags);
-                self.each_tag_name(id, &mut ids, |name| {
-                    let start = text.len() as u32;
-                    text.push_str(name);
-                    tags.push(Span {
-                        start,
-                        end: text.len() as u32,
-                    });
-                })?;
-                let end = page.tags.len() as u32;
-                page.rows[o].tags.1 = end;
-                owner = None;
-            }
-            let Some((contact, tag)) = link else {
-                break;
-            };
-            if owner.is_none() {
-                owner = advance_to(&page.rows, &mut at, contact);
-                if let Some(o) = owner {
-                    page.rows[o].tags = (page.tags.len() as u32, page.tags.len() as u32);
-                }
-            }
-            if owner.is_some() {
-                ids.push(tag);
-            }
-        }
+            let start = page.tags.len() as u32;
+            self.each_tag_name(page.rows[row].id, ids, |name| page.push_tag(name))?;
+            page.rows[row].tags = (start, page.tags.len() as u32);
+            Ok(())
+        })?;
         Ok(page)
     }
 
@@ -447,6 +403,29 @@ fn contact_row(row: &rusqlite::Row<'_>) -> Result<Contact> {
 /// `contacts_with_attributes` (migration 12), so only the contacts with attributes are read.
 pub(super) const ATTRIBUTE_KEYS: &str = "SELECT DISTINCT j.key FROM contacts c, json_each(c.attributes) j
      WHERE c.attributes <> '{}' ORDER BY j.key";
+
+/// Calls `group` with each contact of the rows of `contact_id, tag_id` (in contact order) and
+/// its tag ids, which it may take; the buffer is emptied after each contact.
+fn tag_groups(
+    mut rows: rusqlite::Rows<'_>,
+    mut group: impl FnMut(i64, &mut Vec<i64>) -> Result<()>,
+) -> Result<()> {
+    let mut ids = Vec::new();
+    let mut owner = None;
+    while let Some(row) = rows.next()? {
+        let contact: i64 = row.get(0)?;
+        if let Some(previous) = owner.filter(|o| *o != contact) {
+            group(previous, &mut ids)?;
+            ids.clear();
+        }
+        owner = Some(contact);
+        ids.push(row.get(1)?);
+    }
+    match owner {
+        Some(last) => group(last, &mut ids),
+        None => Ok(()),
+    }
+}
 
 /// Moves `at` forward through `rows` (in id order) to the row of contact `id`, and returns
 /// its index (`None` when there is no such row).

@@ -558,3 +558,108 @@ fn a_bulk_load_is_checkpointed_into_the_main_file_after_its_commit() {
         .expect("pragma");
     assert_eq!(automatic, super::WAL_AUTOCHECKPOINT);
 }
+
+/// A row page as plain values, whatever order its texts were pushed in.
+type RowValues = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Vec<(String, Option<String>)>,
+    Vec<(String, Option<String>)>,
+    Vec<String>,
+    String,
+    String,
+    String,
+);
+
+fn row_values(page: &crate::store::RowPage) -> Vec<RowValues> {
+    use crate::store::PointKind;
+    let text = |span: Option<crate::store::Span>| span.map(|s| page.text(s).to_owned());
+    let own = |points: Vec<(&str, Option<&str>)>| {
+        points
+            .into_iter()
+            .map(|(v, l)| (v.to_owned(), l.map(str::to_owned)))
+            .collect::<Vec<_>>()
+    };
+    page.rows
+        .iter()
+        .map(|row| {
+            (
+                row.id.as_raw(),
+                page.text(row.name).to_owned(),
+                text(row.email),
+                text(row.email_label),
+                text(row.phone),
+                text(row.phone_label),
+                own(page.more_points_of(row, PointKind::Email).collect()),
+                own(page.more_points_of(row, PointKind::Phone).collect()),
+                page.tags_of(row).map(str::to_owned).collect(),
+                format!("{:?} {:?}", row.source, row.verification),
+                page.text(row.attributes).to_owned(),
+                format!("{:?} {:?}", row.created_at, row.last_activity_at),
+            )
+        })
+        .collect()
+}
+
+/// The SQLite store reads a row page from the contact rows and only the points with more to
+/// say; the trait's default builds it from whole contacts. Both must hold the same values.
+#[test]
+fn a_row_page_holds_what_the_whole_contacts_hold() {
+    use crate::store::RowPage;
+    let (_dir, path) = temp_path("rows.db");
+    {
+        let book = Book::open(&path, BookOptions::default()).expect("open");
+        let me = Actor::api("t");
+        book.create(
+            &me,
+            NewContact::new("Ana")
+                .email("Ana@Example.com")
+                .additional_email("ana@work.example", Some("work"))
+                .phone("+55 11 91234-5678")
+                .additional_phone("+1 415 555 2671", None)
+                .tag("Zeta")
+                .tag("alpha")
+                .attribute("plan", "pro")
+                .last_activity_at(chrono::Utc::now()),
+        )
+        .expect("ana");
+        book.create(&me, NewContact::new("Bo").phone("+34 612 34 56 78"))
+            .expect("bo");
+        // Labels on the primary points come from an import's label columns.
+        let file =
+            "name,email,email_label,phone,phone_label,tags\nCy,cy@x.io,home,+44 7400 123456,mobile,Mid\n";
+        book.import_commit(
+            &me,
+            file.as_bytes(),
+            &crate::ImportOptions::default(),
+            |_| std::ops::ControlFlow::Continue(()),
+            None,
+        )
+        .expect("cy");
+    }
+    let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("store");
+    let (mut read, mut built) = (RowPage::default(), RowPage::default());
+    store
+        .read(&mut |r| {
+            read = r.row_page_after(None, 10)?;
+            built = RowPage::default();
+            for contact in r.contacts_after(None, 10)? {
+                built.push_contact(&contact)?;
+            }
+            Ok(())
+        })
+        .expect("read");
+    assert_eq!(read.rows.len(), 3);
+    let values = row_values(&read);
+    assert_eq!(
+        values[2].3.as_deref(),
+        Some("home"),
+        "the primary's label is read"
+    );
+    assert_eq!(values[0].8, ["alpha", "Zeta"], "tags in key order");
+    assert_eq!(values, row_values(&built));
+}
