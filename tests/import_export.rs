@@ -1930,3 +1930,74 @@ fn a_csv_of_the_whole_book_is_the_csv_of_its_contacts_one_by_one() {
     }
     assert_eq!(whole, one_by_one);
 }
+
+/// An import stores the provenance of its contacts as one range; what each contact reads is
+/// the same as for a single create, and a later change (edit, verification, merge) adds to
+/// that history instead of replacing it, for that contact alone.
+#[test]
+fn imported_contacts_keep_their_import_history_through_later_changes() {
+    let book = book();
+    let importer = Actor::system("nightly-import", Origin::Import);
+    let csv = "name,email,phone,attr:budget\n\
+               Ana,ana@x.com,+14155550101,100\n\
+               Bo,bo@x.com,,\n\
+               Cy,,+14155550103,300\n";
+    book.import_commit(&importer, csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let by_name = |name: &str| contacts(&book).into_iter().find(|c| c.name == name).unwrap();
+    let (ana, bo, cy) = (by_name("Ana"), by_name("Bo"), by_name("Cy"));
+    let fields = |id| {
+        book.gdpr_export(&Actor::system("dpo", Origin::Api), id)
+            .unwrap()
+            .provenance
+    };
+    let ana_fields = fields(ana.id);
+    assert_eq!(
+        ana_fields.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["attributes.budget", "email", "name", "phone"]
+    );
+    assert!(
+        ana_fields
+            .values()
+            .all(|s| s.actor_id == "nightly-import" && s.origin == Origin::Import)
+    );
+    assert_eq!(
+        fields(bo.id).keys().map(String::as_str).collect::<Vec<_>>(),
+        ["email", "name"]
+    );
+
+    // An edit of Bo's email: his name still comes from the import, the email from the edit.
+    let editor = Actor::api("desk");
+    book.update(&editor, bo.id, ContactPatch::new().email("bo@y.com"))
+        .unwrap();
+    let bo_fields = fields(bo.id);
+    assert_eq!(bo_fields["name"].actor_id, "nightly-import");
+    assert_eq!(bo_fields["email"].actor_id, "desk");
+    assert_eq!(fields(ana.id), ana_fields, "Ana did not change");
+
+    // A verification: the import's record first, then the new one.
+    book.set_verification(&editor, cy.id, Verification::Verified, Some("call"))
+        .unwrap();
+    let history = book.verification_history(cy.id).unwrap();
+    let statuses: Vec<_> = history.iter().map(|h| (h.status, h.actor_id.as_str())).collect();
+    assert_eq!(
+        statuses,
+        [
+            (Verification::Unverified, "nightly-import"),
+            (Verification::Verified, "desk")
+        ]
+    );
+    assert_eq!(book.verification_history(ana.id).unwrap().len(), 1);
+
+    // Merging Ana into Cy keeps both histories on the survivor.
+    let merged = book
+        .merge(&editor, cy.id, ana.id, MergeChoices::default())
+        .unwrap();
+    let history = book.verification_history(merged.id).unwrap();
+    assert_eq!(history.len(), 3, "{history:?}");
+    assert_eq!(
+        history.iter().filter(|h| h.actor_id == "nightly-import").count(),
+        2
+    );
+    assert!(fields(merged.id).contains_key("name"));
+}

@@ -1,11 +1,8 @@
 //! [`Writer::insert_contacts`](crate::store::Writer::insert_contacts): many new contacts in
-//! a handful of prepared statements each, and [`record_created`]: what a single create
-//! writes besides its event (field provenance, the first verification record) for a whole
-//! range of them in a few set-based statements, instead of contact by contact.
+//! a handful of prepared statements each.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::sql::{duplicate_point, is_unique_violation, to_millis};
@@ -129,36 +126,4 @@ pub(super) fn tag_id(conn: &Connection, cache: &mut HashMap<String, i64>, tag: &
         .query_row([&key], |row| row.get(0))?;
     cache.insert(key, id);
     Ok(id)
-}
-
-/// Field provenance (name, email, phone, each attribute) and a first verification record, by
-/// `actor` at `at`, for every contact with an id from `first` to `last`. Each statement walks
-/// the range in id order, so its inserts land one after the other.
-pub(super) fn record_created(
-    conn: &Connection,
-    first: i64,
-    last: i64,
-    actor: &Actor,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    let (origin, role, at) = (name_of(&actor.origin)?, name_of(&actor.role)?, to_millis(at));
-    for field in [
-        "SELECT id, 'name' FROM contacts WHERE id BETWEEN ?1 AND ?2",
-        "SELECT id, 'email' FROM contacts WHERE id BETWEEN ?1 AND ?2 AND email IS NOT NULL",
-        "SELECT id, 'phone' FROM contacts WHERE id BETWEEN ?1 AND ?2 AND phone IS NOT NULL",
-        "SELECT c.id, 'attributes.' || a.key FROM contacts c, json_each(c.attributes) a
-         WHERE c.id BETWEEN ?1 AND ?2 ORDER BY c.id, a.key",
-    ] {
-        conn.prepare_cached(&format!(
-            "INSERT INTO field_provenance (contact_id, field, origin, actor_id, actor_role, at)
-             SELECT f.*, ?3, ?4, ?5, ?6 FROM ({field}) AS f"
-        ))?
-        .execute(params![first, last, origin, actor.id, role, at])?;
-    }
-    conn.prepare_cached(
-        "INSERT INTO verification_history (contact_id, status, method, actor_id, actor_role, at)
-         SELECT id, verification, NULL, ?3, ?4, ?5 FROM contacts WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
-    )?
-    .execute(params![first, last, actor.id, role, at])?;
-    Ok(())
 }

@@ -194,6 +194,7 @@ pub(super) fn provenance(conn: &Connection, id: ContactId) -> Result<Provenance>
             },
         );
     }
+    super::created::implied_provenance(conn, id, &mut provenance)?;
     Ok(provenance)
 }
 

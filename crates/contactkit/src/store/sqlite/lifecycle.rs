@@ -196,10 +196,14 @@ pub(super) fn append_verification(
 
 pub(super) fn verification_history(conn: &Connection, id: ContactId) -> Result<Vec<VerificationRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT status, method, actor_id, actor_role, at FROM verification_history WHERE contact_id = ?1 ORDER BY id",
+        "SELECT status, method, actor_id, actor_role, at FROM verification_history WHERE contact_id = ?1
+         ORDER BY at, id",
     )?;
     let mut rows = stmt.query([id.as_raw()])?;
-    let mut out = Vec::new();
+    // A contact unchanged since its import has one record, implied by its import.
+    let mut out: Vec<VerificationRecord> = super::created::implied_verification(conn, id)?
+        .into_iter()
+        .collect();
     while let Some(row) = rows.next()? {
         out.push(VerificationRecord {
             status: wire(&row.get::<_, String>(0)?)?,

@@ -33,6 +33,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     sql(include_str!("migrations/0011_audit_ranges.sql")),
     sql(include_str!("migrations/0012_attribute_keys.sql")),
+    sql(include_str!("migrations/0013_created_ranges.sql")),
 ];
 
 /// The schema version this library writes.

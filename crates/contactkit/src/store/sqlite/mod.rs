@@ -2,6 +2,7 @@
 //! database.
 
 mod batch;
+mod created;
 mod feed;
 mod lifecycle;
 mod migrate;

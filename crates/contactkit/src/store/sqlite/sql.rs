@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{batch, feed, lifecycle, search, short, sync};
+use super::{batch, created, feed, lifecycle, search, short, sync};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEntry};
 use crate::contact::{Attributes, Contact, ContactId, EmailPoint, PhonePoint, Verification};
@@ -801,6 +801,7 @@ impl Writer for Sql<'_> {
     fn update_contact(&mut self, id: ContactId, record: &ContactRecord) -> Result<bool> {
         let attributes = serde_json::to_string(&record.attributes)
             .map_err(|err| Error::invalid(Field::Attribute, "", err.to_string()))?;
+        created::materialize(self.conn, id)?;
         let before = self.texts_before(id)?;
         let changed = self
             .conn
@@ -840,6 +841,7 @@ impl Writer for Sql<'_> {
 
     fn replace_points(&mut self, id: ContactId, kind: PointKind, points: &[PointRecord]) -> Result<()> {
         self.point_keys_needed()?;
+        created::materialize(self.conn, id)?;
         let before = self.texts_before(id)?;
         // A point that stays keeps its origin.
         let origins: std::collections::HashMap<String, Option<String>> = self
@@ -997,7 +999,7 @@ impl Writer for Sql<'_> {
         actor: &Actor,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        batch::record_created(self.conn, first.as_raw(), last.as_raw(), actor, at)
+        created::record_created(self.conn, first.as_raw(), last.as_raw(), actor, at)
     }
 
     // --- Added for import (codec): bulk loading. ---
@@ -1085,6 +1087,7 @@ impl Writer for Sql<'_> {
     }
 
     fn set_provenance(&mut self, id: ContactId, field: &str, source: Option<&FieldSource>) -> Result<()> {
+        created::materialize(self.conn, id)?;
         feed::set_provenance(self.conn, id, field, source)
     }
 
@@ -1148,6 +1151,7 @@ impl Writer for Sql<'_> {
         actor: &Actor,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        created::materialize(self.conn, id)?;
         lifecycle::append_verification(self.conn, id, status, method, actor, at)
     }
 
@@ -1168,6 +1172,8 @@ impl Writer for Sql<'_> {
     }
 
     fn move_history(&mut self, from: ContactId, to: ContactId) -> Result<()> {
+        created::materialize(self.conn, from)?;
+        created::materialize(self.conn, to)?;
         lifecycle::move_history(self.conn, from, to)
     }
 

@@ -663,3 +663,118 @@ fn a_row_page_holds_what_the_whole_contacts_hold() {
     assert_eq!(values[0].8, ["alpha", "Zeta"], "tags in key order");
     assert_eq!(values, row_values(&built));
 }
+
+fn count_of(store: &SqliteStore, sql: &str) -> i64 {
+    let conn = store.writer.lock().expect("writer");
+    conn.query_row(sql, [], |row| row.get(0)).expect("count")
+}
+
+fn ranges(store: &SqliteStore) -> Vec<(i64, i64)> {
+    let conn = store.writer.lock().expect("writer");
+    let mut stmt = conn
+        .prepare("SELECT first_contact, last_contact FROM created_ranges ORDER BY first_contact")
+        .expect("ranges");
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("ranges")
+        .collect::<rusqlite::Result<_>>()
+        .expect("ranges")
+}
+
+type History = (crate::Provenance, Vec<crate::VerificationRecord>);
+
+fn histories(store: &SqliteStore, ids: &[crate::ContactId]) -> Vec<History> {
+    let mut out = Vec::new();
+    store
+        .read(&mut |r| {
+            out = ids
+                .iter()
+                .map(|id| Ok((r.provenance(*id)?, r.verification_history(*id)?)))
+                .collect::<crate::Result<_>>()?;
+            Ok(())
+        })
+        .expect("read");
+    out
+}
+
+/// A bulk create stores one range instead of the provenance and first verification record
+/// of each contact; reads imply them, and writing them out (before a change) gives exactly
+/// what was implied while the contact leaves its range.
+#[test]
+fn created_ranges_imply_what_they_stand_for_until_written_out() {
+    let store = SqliteStore::open_in_memory().expect("store");
+    let importer = Actor::system("nightly", crate::Origin::Import);
+    let at = chrono::Utc::now();
+    let mut batch: Vec<_> = (0..6)
+        .map(|i| new_contact(i, &format!("p{i}@x.example")))
+        .collect();
+    batch[1].emails.clear();
+    batch[2].record.attributes.insert("budget".into(), 300i64.into());
+    batch[2].record.attributes.insert("area".into(), "north".into());
+    batch[3].phones.push(crate::store::PointRecord {
+        key: "+14155550100".into(),
+        value: "+14155550100".into(),
+        original: None,
+        label: None,
+    });
+    batch[3].record.verification = crate::Verification::Verified;
+    let mut ids = Vec::new();
+    store
+        .write(&mut |w| {
+            // Two write batches of one import: one range.
+            ids = w.insert_contacts(&batch[..4], &importer)?;
+            w.record_created(ids[0], ids[3], &importer, at)?;
+            let more = w.insert_contacts(&batch[4..], &importer)?;
+            w.record_created(more[0], more[1], &importer, at)?;
+            ids.extend(more);
+            Ok(())
+        })
+        .expect("load");
+    let raw: Vec<i64> = ids.iter().map(|id| id.as_raw()).collect();
+    assert_eq!(ranges(&store), [(raw[0], raw[5])]);
+    assert_eq!(count_of(&store, "SELECT count(*) FROM field_provenance"), 0);
+    assert_eq!(count_of(&store, "SELECT count(*) FROM verification_history"), 0);
+
+    let implied = histories(&store, &ids);
+    let fields = |h: &History| h.0.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(fields(&implied[0]), ["email", "name"]);
+    assert_eq!(fields(&implied[1]), ["name"]);
+    assert_eq!(
+        fields(&implied[2]),
+        ["attributes.area", "attributes.budget", "email", "name"]
+    );
+    assert_eq!(fields(&implied[3]), ["email", "name", "phone"]);
+    let source = crate::provenance::FieldSource::of(&importer, at);
+    let source = crate::provenance::FieldSource {
+        at: super::sql::from_millis(super::sql::to_millis(source.at)).expect("at"),
+        ..source
+    };
+    assert!(implied.iter().all(|h| h.0.values().all(|s| *s == source)));
+    assert_eq!(implied[3].1.len(), 1);
+    assert_eq!(implied[3].1[0].status, crate::Verification::Verified);
+    assert_eq!(
+        (implied[0].1[0].status, implied[0].1[0].actor_id.as_str()),
+        (crate::Verification::Unverified, "nightly")
+    );
+
+    // Out of the middle, then each end: the range splits and shrinks, the reads stay.
+    for (i, expected) in [
+        (2, vec![(raw[0], raw[1]), (raw[3], raw[5])]),
+        (0, vec![(raw[1], raw[1]), (raw[3], raw[5])]),
+        (5, vec![(raw[1], raw[1]), (raw[3], raw[4])]),
+        (1, vec![(raw[3], raw[4])]),
+    ] {
+        {
+            let conn = store.writer.lock().expect("writer");
+            super::created::materialize(&conn, ids[i]).expect("materialize");
+            // A second time there is nothing left to write out.
+            super::created::materialize(&conn, ids[i]).expect("materialize");
+        }
+        assert_eq!(ranges(&store), expected, "after contact {i}");
+        assert_eq!(histories(&store, &ids), implied, "after contact {i}");
+    }
+    assert_eq!(
+        count_of(&store, "SELECT count(*) FROM field_provenance"),
+        2 + 4 + 2 + 1
+    );
+    assert_eq!(count_of(&store, "SELECT count(*) FROM verification_history"), 4);
+}
