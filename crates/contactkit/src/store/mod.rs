@@ -263,7 +263,9 @@ pub trait Writer: Reader {
     /// Records, for every contact with an id from `first` to `last` (created by
     /// [`Writer::insert_contacts`]), what a single create records besides its event: the
     /// provenance of its name, email, phone and each attribute (`actor`, `at`) and its first
-    /// verification record.
+    /// verification record. How is the backend's choice, as long as
+    /// [`Reader::provenance`] and [`Reader::verification_history`] read them back: SQLite
+    /// stores one row for the range and writes a contact's records out at its first change.
     fn record_created(
         &mut self,
         first: ContactId,
