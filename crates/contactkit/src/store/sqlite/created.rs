@@ -71,12 +71,26 @@ pub(super) fn record_created(
         )?
         .execute(params![first, last, origin, actor.id, role, at])?;
     if extended == 0 {
-        conn.prepare_cached(
-            "INSERT INTO created_ranges (first_contact, last_contact, origin, actor_id, actor_role, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![first, last, origin, actor.id, role, at])?;
+        let range = CreatedRange {
+            first,
+            last,
+            origin,
+            actor_id: actor.id.clone(),
+            actor_role: role,
+            at,
+        };
+        insert_range(conn, &range)?;
     }
+    Ok(())
+}
+
+/// Stores `r` as a range of its own.
+fn insert_range(conn: &Connection, r: &CreatedRange) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO created_ranges (first_contact, last_contact, origin, actor_id, actor_role, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![r.first, r.last, r.origin, r.actor_id, r.actor_role, r.at])?;
     Ok(())
 }
 
@@ -109,20 +123,26 @@ pub(super) fn materialize(conn: &Connection, id: ContactId) -> Result<()> {
     let Some(range) = range_of(conn, id)? else {
         return Ok(());
     };
-    let values = params![id, id, range.origin, range.actor_id, range.actor_role, range.at];
     for fields in CREATED_FIELDS {
         // OR IGNORE: a real row, were there one, is the newer word.
         conn.prepare_cached(&format!(
             "INSERT OR IGNORE INTO field_provenance (contact_id, field, origin, actor_id, actor_role, at)
              SELECT f.*, ?3, ?4, ?5, ?6 FROM ({fields}) AS f"
         ))?
-        .execute(values)?;
+        .execute(params![
+            id,
+            id,
+            range.origin,
+            range.actor_id,
+            range.actor_role,
+            range.at
+        ])?;
     }
     conn.prepare_cached(
         "INSERT INTO verification_history (contact_id, status, method, actor_id, actor_role, at)
-         SELECT id, verification, NULL, ?4, ?5, ?6 FROM contacts WHERE id BETWEEN ?1 AND ?2",
+         SELECT id, verification, NULL, ?2, ?3, ?4 FROM contacts WHERE id = ?1",
     )?
-    .execute(values)?;
+    .execute(params![id, range.actor_id, range.actor_role, range.at])?;
     leave(conn, &range, id)
 }
 
@@ -139,18 +159,14 @@ fn leave(conn: &Connection, range: &CreatedRange, id: i64) -> Result<()> {
         conn.prepare_cached("UPDATE created_ranges SET last_contact = ?2 WHERE first_contact = ?1")?
             .execute([first, id - 1])?;
         if id < range.last {
-            conn.prepare_cached(
-                "INSERT INTO created_ranges (first_contact, last_contact, origin, actor_id, actor_role, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                id + 1,
-                range.last,
-                range.origin,
-                range.actor_id,
-                range.actor_role,
-                range.at
-            ])?;
+            let rest = CreatedRange {
+                first: id + 1,
+                origin: range.origin.clone(),
+                actor_id: range.actor_id.clone(),
+                actor_role: range.actor_role.clone(),
+                ..*range
+            };
+            insert_range(conn, &rest)?;
         }
     }
     Ok(())
