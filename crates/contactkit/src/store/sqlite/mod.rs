@@ -8,6 +8,7 @@ mod lifecycle;
 mod migrate;
 mod query;
 mod search;
+mod search_build;
 mod short;
 mod sql;
 mod sync;

@@ -200,6 +200,21 @@ pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
 /// [`rebuild`] but for the short-gram counts (`search_short`, `search_terms`), which the
 /// caller recounts or replaces.
 pub(super) fn rebuild_tables(conn: &Connection) -> Result<()> {
+    rebuild_ranked(conn)?;
+    rebuild_search_rows(conn)
+}
+
+/// The search rows (`search_fts`, `search_gram`) of every contact, written again from its
+/// rank and points: the part of [`rebuild_tables`] that a load into an empty book leaves to
+/// its own thread ([`super::search_build`]).
+pub(super) fn rebuild_search_rows(conn: &Connection) -> Result<()> {
+    conn.execute_batch(include_str!("rebuild_search.sql"))?;
+    Ok(())
+}
+
+/// [`rebuild_tables`] but for the search rows: every name rank, the tag tables and the
+/// contact total.
+pub(super) fn rebuild_ranked(conn: &Connection) -> Result<()> {
     // New ranks would collide with old ones in the unique index; a bulk load that dropped the
     // index (and whose new contacts have no rank yet) skips rewriting every row to clear them.
     let rank_index: bool = conn
@@ -212,6 +227,30 @@ pub(super) fn rebuild_tables(conn: &Connection) -> Result<()> {
     }
     conn.execute_batch(include_str!("rebuild.sql"))?;
     Ok(())
+}
+
+/// The first character of the dense scripts that `search_gram` serves (U+1100, Hangul Jamo):
+/// the `4352` and `ᄀ` of [`INSERT_GRAMS`].
+const DENSE_FROM: char = '\u{1100}';
+
+/// Appends the grams `search_gram` holds for one text (a folded name or an email key), as
+/// [`INSERT_GRAMS`] finds them: each character from [`DENSE_FROM`] on, and each pair of
+/// neighbours of which one is such a character (repeats included; the table keeps one).
+pub(super) fn dense_grams(text: &str, out: &mut Vec<String>) {
+    if !text.chars().any(|c| c >= DENSE_FROM) {
+        return;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c >= DENSE_FROM {
+            out.push(c.to_string());
+        }
+        if let Some(&next) = chars.get(i + 1)
+            && (c >= DENSE_FROM || next >= DENSE_FROM)
+        {
+            out.push([c, next].iter().collect());
+        }
+    }
 }
 
 /// Ranks and indexes every contact that has no rank yet (the new contacts of a bulk load into

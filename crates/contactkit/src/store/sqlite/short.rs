@@ -21,7 +21,6 @@
 //! [`recount`].
 
 use std::collections::{HashMap, HashSet};
-use std::sync::mpsc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -86,6 +85,16 @@ impl Texts {
         &self.name
     }
 
+    /// The email keys, in the contact's order.
+    pub(super) fn emails(&self) -> &[String] {
+        &self.emails
+    }
+
+    /// The phone digits (E.164 without its '+'), in the contact's order.
+    pub(super) fn phones(&self) -> &[String] {
+        &self.phones
+    }
+
     fn push_point(&mut self, kind: &str, key: String) {
         match kind {
             "email" => self.emails.push(key),
@@ -128,7 +137,7 @@ impl Texts {
 }
 
 /// What ends every name and email in `search_fts` (`char(57344, 57344)` in the SQL).
-const SENTINEL: char = '\u{E000}';
+pub(super) const SENTINEL: char = '\u{E000}';
 
 /// Three characters packed in an integer, 21 bits each.
 type Trigram = u64;
@@ -271,7 +280,7 @@ pub(super) type Counted = (Vec<(Gram, i64)>, Vec<Trigram>);
 
 /// The gram counts and trigrams of contacts, added one contact at a time.
 #[derive(Default)]
-struct Tally {
+pub(super) struct Tally {
     counts: HashMap<Gram, i64>,
     trigrams: HashSet<Trigram>,
     grams_of_one: Vec<Gram>,
@@ -279,7 +288,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, texts: &Texts) {
+    pub(super) fn add(&mut self, texts: &Texts) {
         self.grams_of_one.clear();
         for text in texts.all() {
             grams(text, &mut self.grams_of_one);
@@ -294,49 +303,10 @@ impl Tally {
         self.trigrams.extend(self.trigrams_of_one.iter().copied());
     }
 
-    fn finish(self) -> Counted {
+    pub(super) fn finish(self) -> Counted {
         let mut counts: Vec<(Gram, i64)> = self.counts.into_iter().collect();
         counts.sort_unstable();
         (counts, self.trigrams.into_iter().collect())
-    }
-}
-
-/// Counts the grams of a bulk load's new contacts on a thread of its own while the load
-/// writes them: at the end of a load into an empty book, its counts [`replace`] the
-/// [`recount`] (3 s of the writer's thread at 1M contacts, with the other core idle).
-pub(super) struct BackgroundTally {
-    batches: mpsc::SyncSender<Vec<Texts>>,
-    counted: std::thread::JoinHandle<Counted>,
-}
-
-impl BackgroundTally {
-    /// Starts the counting thread (`None` when the system has no thread to give).
-    pub(super) fn start() -> Option<BackgroundTally> {
-        let (batches, to_count) = mpsc::sync_channel::<Vec<Texts>>(4);
-        let counted = std::thread::Builder::new()
-            .name("contactkit-tally".into())
-            .spawn(move || {
-                let mut tally = Tally::default();
-                for batch in to_count {
-                    for texts in &batch {
-                        tally.add(texts);
-                    }
-                }
-                tally.finish()
-            })
-            .ok()?;
-        Some(BackgroundTally { batches, counted })
-    }
-
-    /// Hands over the texts of new contacts; false when the thread is gone.
-    pub(super) fn count(&self, batch: Vec<Texts>) -> bool {
-        self.batches.send(batch).is_ok()
-    }
-
-    /// The counts of everything handed over (`None` when the thread failed).
-    pub(super) fn finish(self) -> Option<Counted> {
-        drop(self.batches);
-        self.counted.join().ok()
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::search_build::SearchBuild;
 use super::{batch, created, feed, lifecycle, search, short, sync};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEntry};
@@ -76,10 +77,10 @@ struct BulkLoad {
     /// Once it outgrew the book: the SQL of the indexes and triggers it dropped, made again
     /// after the rebuild at its end. Until then, no write keeps the search index up.
     dropped: Option<Vec<String>>,
-    /// In a load into an empty book: the short-gram counts of its new contacts, kept on
-    /// another thread, that replace the rebuild's recount. `None` once any other write has
-    /// changed a contact's search texts (the counts would be stale).
-    tally: Option<short::BackgroundTally>,
+    /// In a load into an empty book: the thread that counts the short grams of its new
+    /// contacts (replacing the rebuild's recount) and builds their search rows. `None` once
+    /// any other write has changed a contact's search texts (they would be stale).
+    search: Option<SearchBuild>,
     /// Whether a write other than `insert_contacts` has changed a contact's search texts.
     texts_changed: bool,
     /// In a load into an empty book: the SQL of the point key index
@@ -129,7 +130,7 @@ impl<'c> Sql<'c> {
         let Some(load) = &mut self.bulk_load else {
             return false;
         };
-        load.tally = None;
+        load.search = None;
         load.texts_changed = true;
         load.dropped.is_some()
     }
@@ -971,7 +972,7 @@ impl Writer for Sql<'_> {
                 // The first batch of a load into an empty book: the tally will see every
                 // contact the rebuild would count.
                 if load.at_start == 0 && load.added == contacts.len() as u64 && !load.texts_changed {
-                    load.tally = short::BackgroundTally::start();
+                    load.search = SearchBuild::start(self.conn)?;
                     load.point_keys = search::defer_one(self.conn, search::POINT_KEYS)?;
                 }
             }
@@ -979,14 +980,18 @@ impl Writer for Sql<'_> {
         let reindex = self.bulk_load.is_none();
         let inserted = batch::insert_contacts(self.conn, contacts, actor, reindex, &mut self.tag_ids);
         if let Some(load) = &mut self.bulk_load {
-            // A failed batch may have written some of its contacts: recount then.
-            let counting = inserted.is_ok()
-                && load
-                    .tally
-                    .as_ref()
-                    .is_some_and(|tally| tally.count(contacts.iter().map(search::Texts::of_new).collect()));
-            if !counting {
-                load.tally = None;
+            // A failed batch may have written some of its contacts: rebuild in the book then.
+            let handed_over = match (&inserted, &load.search) {
+                (Ok(ids), Some(search)) => search.add(
+                    ids.iter()
+                        .map(|id| id.as_raw())
+                        .zip(contacts.iter().map(search::Texts::of_new))
+                        .collect(),
+                ),
+                _ => false,
+            };
+            if !handed_over {
+                load.search = None;
             }
         }
         inserted
@@ -1012,15 +1017,15 @@ impl Writer for Sql<'_> {
                     at_start: self.contact_count()?,
                     added: 0,
                     dropped: None,
-                    tally: None,
+                    search: None,
                     texts_changed: false,
                     point_keys: None,
                 });
             }
             (true, false) => {
                 let load = self.bulk_load.take();
-                let (dropped, tally, point_keys) = load.map_or((None, None, None), |load| {
-                    (load.dropped, load.tally, load.point_keys)
+                let (dropped, search, point_keys) = load.map_or((None, None, None), |load| {
+                    (load.dropped, load.search, load.point_keys)
                 });
                 let caught_up = match dropped {
                     Some(dropped) => {
@@ -1030,15 +1035,28 @@ impl Writer for Sql<'_> {
                         self.conn
                             .pragma_update(None, "cache_size", super::REBUILD_CACHE_KIB)?;
                         self.conn.execute_batch("PRAGMA shrink_memory")?;
-                        search::rebuild_tables(self.conn)
-                            .and_then(|()| match tally.and_then(short::BackgroundTally::finish) {
-                                Some(counted) => short::replace(self.conn, counted),
-                                None => short::recount(self.conn),
+                        // The search rows come from the load's own thread, which builds them
+                        // while this one rebuilds the rest.
+                        let built = search.and_then(SearchBuild::finish);
+                        search::rebuild_ranked(self.conn)
+                            .and_then(|()| match built {
+                                Some((counted, rows)) => {
+                                    short::replace(self.conn, counted).map(|()| Some(rows))
+                                }
+                                None => search::rebuild_search_rows(self.conn)
+                                    .and_then(|()| short::recount(self.conn))
+                                    .map(|()| None),
                             })
-                            .and_then(|()| search::restore(self.conn, &dropped))
-                            .and_then(|()| match &point_keys {
-                                Some(sql) => search::restore_point_keys(self.conn, sql),
-                                None => Ok(()),
+                            .and_then(|rows| {
+                                search::restore(self.conn, &dropped)?;
+                                if let Some(sql) = &point_keys {
+                                    search::restore_point_keys(self.conn, sql)?;
+                                }
+                                match rows {
+                                    Some(rows) if rows.copy_into(self.conn)? => Ok(()),
+                                    Some(_) => search::rebuild_search_rows(self.conn),
+                                    None => Ok(()),
+                                }
                             })
                     }
                     None => search::index_unranked(self.conn).and_then(|fitted| match fitted {

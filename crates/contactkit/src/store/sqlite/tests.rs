@@ -778,3 +778,194 @@ fn created_ranges_imply_what_they_stand_for_until_written_out() {
     );
     assert_eq!(count_of(&store, "SELECT count(*) FROM verification_history"), 4);
 }
+
+/// Every row of the search tables, but the trigram table's structure record (it holds a
+/// write counter and a cookie of its own file).
+fn search_rows(store: &SqliteStore) -> Vec<String> {
+    let conn = store.writer.lock().expect("writer");
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT 'data', id, hex(block) FROM search_fts_data WHERE id != 10 ORDER BY id",
+        "SELECT 'idx', segid, hex(term), pgno FROM search_fts_idx ORDER BY 2, 3",
+        "SELECT 'docsize', id, hex(sz), origin FROM search_fts_docsize ORDER BY id",
+        "SELECT 'gram', gram, rank FROM search_gram ORDER BY gram, rank",
+    ] {
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        let width = stmt.column_count();
+        let found = stmt
+            .query_map([], |row| {
+                (0..width)
+                    .map(|i| row.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map(|cols| cols.join("|"))
+            })
+            .expect("query")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("rows");
+        rows.extend(found);
+    }
+    conn.execute_batch("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')")
+        .expect("the trigram table is consistent");
+    rows
+}
+
+/// A load into an empty book builds its search rows on a thread of its own and copies them
+/// in; they are the rows a rebuild in the book writes, and searches find the same contacts.
+/// When that thread fails, the load builds them in the book itself.
+#[test]
+fn a_load_into_an_empty_book_copies_in_the_search_rows_a_rebuild_writes() {
+    use super::search_build::test_hooks;
+    use crate::{ImportOptions, Query};
+    let mut file = String::from("name,email,phone,additional_emails,additional_phones\n");
+    for i in 0..3000 {
+        let name = [
+            "Ana Lima",
+            "Łukasz Nowak",
+            "Ольга",
+            "王伟",
+            "Bo",
+            "김민준 Kim",
+            "さくら",
+        ][i % 7];
+        let more_emails = if i % 3 == 0 {
+            format!("alt{i}@zweite.example")
+        } else {
+            String::new()
+        };
+        let more_phones = if i % 4 == 0 {
+            format!("+44 20 7946 {:04}", i % 10_000)
+        } else {
+            String::new()
+        };
+        let email = if i % 5 == 0 {
+            String::new()
+        } else {
+            format!("{}{i}@mail.example", ["q", "佐藤", "x"][i % 3])
+        };
+        file.push_str(&format!(
+            "{name} {i},{email},+1 415 555 {:04},{more_emails},{more_phones}\n",
+            i
+        ));
+    }
+    for failing in [false, true] {
+        let copies_before = test_hooks::copies();
+        test_hooks::fail_threads(failing);
+        let (_dir, path) = temp_path("copied.db");
+        let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
+        let book = Book::with_store(Box::new(store), BookOptions::default());
+        let report = book
+            .import_commit(
+                &Actor::api("t"),
+                file.as_bytes(),
+                &ImportOptions::default(),
+                |_| std::ops::ControlFlow::Continue(()),
+                None,
+            )
+            .expect("import");
+        test_hooks::fail_threads(false);
+        assert_eq!(report.created, 3000);
+        assert_eq!(
+            test_hooks::copies() - copies_before,
+            usize::from(!failing),
+            "failing: {failing}"
+        );
+        drop(book);
+        let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
+        let terms = [
+            "lima",
+            "王伟",
+            "伟",
+            "민준",
+            "さ",
+            "5550123",
+            "zweite",
+            "佐藤2",
+            "ольга 1",
+            "q1",
+            "7946",
+        ];
+        let found = |store: &SqliteStore| -> Vec<(String, u64, Vec<crate::ContactId>)> {
+            terms
+                .iter()
+                .map(|term| {
+                    let page = store.query(&Query::new().search(*term)).expect("query");
+                    (
+                        term.to_string(),
+                        page.total,
+                        page.contacts.iter().map(|c| c.id).collect(),
+                    )
+                })
+                .collect()
+        };
+        let (loaded_rows, loaded_found) = (search_rows(&store), found(&store));
+        assert!(
+            loaded_found.iter().all(|(_, total, _)| *total > 0),
+            "{loaded_found:?}"
+        );
+        store.rebuild_search_index().expect("rebuild");
+        let rebuilt_rows = search_rows(&store);
+        assert!(loaded_rows.len() > 3000, "{}", loaded_rows.len());
+        let first_difference = loaded_rows.iter().zip(&rebuilt_rows).find(|(a, b)| a != b);
+        assert!(
+            loaded_rows == rebuilt_rows,
+            "failing: {failing}: the rows differ from a rebuild's, first {first_difference:?}"
+        );
+        assert_eq!(loaded_found, found(&store), "failing: {failing}");
+    }
+}
+
+/// A book in memory reads on its writer's connection, whose trigram table remembers the
+/// index it last read: after a load into the emptied book copies in its search rows, searches
+/// there find the new contacts and none of the deleted ones.
+#[test]
+fn a_book_in_memory_searches_the_search_rows_its_load_copied_in() {
+    use super::search_build::test_hooks;
+    use crate::Query;
+    let store = SqliteStore::open_in_memory().expect("store");
+    let me = Actor::api("t");
+    let early: Vec<_> = (0..20)
+        .map(|i| new_contact(i, &format!("early{i}@x.example")))
+        .collect();
+    let mut ids = Vec::new();
+    store
+        .write(&mut |w| {
+            ids = w.insert_contacts(&early, &me)?;
+            Ok(())
+        })
+        .expect("insert");
+    assert_eq!(
+        store.query(&Query::new().search("early")).expect("query").total,
+        20
+    );
+    store
+        .write(&mut |w| ids.iter().try_for_each(|id| w.delete_contact(*id).map(|_| ())))
+        .expect("delete");
+    let copies_before = test_hooks::copies();
+    let load: Vec<_> = (0..1500)
+        .map(|i| new_contact(i, &format!("p{i}@x.example")))
+        .collect();
+    store
+        .write(&mut |w| {
+            w.set_bulk_load(true)?;
+            w.insert_contacts(&load, &me)?;
+            w.set_bulk_load(false)
+        })
+        .expect("load");
+    assert_eq!(
+        test_hooks::copies(),
+        copies_before + 1,
+        "the rows were built on the load's thread"
+    );
+    assert_eq!(
+        store.query(&Query::new().search("person")).expect("query").total,
+        1500
+    );
+    assert_eq!(
+        store.query(&Query::new().search("p1499@")).expect("query").total,
+        1
+    );
+    assert_eq!(
+        store.query(&Query::new().search("early")).expect("query").total,
+        0
+    );
+}
