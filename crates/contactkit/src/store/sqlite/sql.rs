@@ -969,8 +969,8 @@ impl Writer for Sql<'_> {
             // about 100 us a contact against 30 us for each contact of a rebuild).
             if load.dropped.is_none() && load.added > BULK_REBUILD_AFTER.max(load.at_start / 2) {
                 load.dropped = Some(search::defer(self.conn)?);
-                // The first batch of a load into an empty book: the tally will see every
-                // contact the rebuild would count.
+                // The first batch of a load into an empty book: its own thread will see
+                // every contact the rebuild would count and index.
                 if load.at_start == 0 && load.added == contacts.len() as u64 && !load.texts_changed {
                     load.search = SearchBuild::start(self.conn)?;
                     load.point_keys = search::defer_one(self.conn, search::POINT_KEYS)?;
@@ -982,7 +982,7 @@ impl Writer for Sql<'_> {
         if let Some(load) = &mut self.bulk_load {
             // A failed batch may have written some of its contacts: rebuild in the book then.
             let handed_over = match (&inserted, &load.search) {
-                (Ok(ids), Some(search)) => search.add(
+                (Ok(ids), Some(build)) => build.add(
                     ids.iter()
                         .map(|id| id.as_raw())
                         .zip(contacts.iter().map(search::Texts::of_new))
@@ -1024,7 +1024,7 @@ impl Writer for Sql<'_> {
             }
             (true, false) => {
                 let load = self.bulk_load.take();
-                let (dropped, search, point_keys) = load.map_or((None, None, None), |load| {
+                let (dropped, build, point_keys) = load.map_or((None, None, None), |load| {
                     (load.dropped, load.search, load.point_keys)
                 });
                 let caught_up = match dropped {
@@ -1037,7 +1037,7 @@ impl Writer for Sql<'_> {
                         self.conn.execute_batch("PRAGMA shrink_memory")?;
                         // The search rows come from the load's own thread, which builds them
                         // while this one rebuilds the rest.
-                        let built = search.and_then(SearchBuild::finish);
+                        let built = build.and_then(SearchBuild::finish);
                         search::rebuild_ranked(self.conn)
                             .and_then(|()| match built {
                                 Some((counted, rows)) => {
