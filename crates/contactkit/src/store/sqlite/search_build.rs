@@ -1,6 +1,8 @@
-//! The search index of a bulk load into an empty book, built on a thread of its own.
+//! The search index of a bulk load that outgrows its book, built on a thread of its own.
 //!
-//! While the writer loads the rows, this thread counts their short grams (what
+//! When the load outgrows the book (the writer then rebuilds the search index of every
+//! contact at its end), the writer hands this thread the texts of the contacts the book
+//! holds, then those of each batch it writes. This thread counts their short grams (what
 //! [`short::recount`] would find) and keeps their search texts in a private temporary
 //! database. When the load ends, the writer rebuilds the other derived tables and indexes
 //! while this thread ranks the texts in name order, writes the trigram table `search_fts`
@@ -23,7 +25,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params};
 
 use super::search::{self, GAP, Texts};
-use super::short::{Counted, SENTINEL, Tally};
+use super::short::{self, Counted, SENTINEL, Tally};
 use crate::error::Result;
 
 /// The tables whose rows the writer copies from the private database, in this order: the
@@ -48,6 +50,9 @@ const BUILD_CACHE_KIB: i64 = -2_048;
 /// ... and while it reads its rows out in order, which needs next to none.
 const READ_CACHE_KIB: i64 = -256;
 
+/// Contacts already in the book go to the thread in batches of this many.
+const HAND_OVER: usize = 4096;
+
 /// The book's page cache while it copies the rows in, in KiB.
 const COPY_CACHE_KIB: i64 = -2_048;
 
@@ -59,7 +64,7 @@ enum Built {
     Done,
 }
 
-/// The thread of a load into an empty book. Dropping it (a load that does not end) stops
+/// The thread of a load that outgrew its book. Dropping it (a load that does not end) stops
 /// the thread, and its private database is deleted.
 pub(super) struct SearchBuild {
     texts: SyncSender<Vec<(i64, Texts)>>,
@@ -98,6 +103,22 @@ impl SearchBuild {
             counted,
             rows: SearchRows { built, cancelled },
         }))
+    }
+
+    /// Hands over the ids and texts of every contact the book holds (those of a load that
+    /// outgrew a book that was not empty, and those the load wrote before it did); false
+    /// when the thread is gone.
+    pub(super) fn add_book(&self, conn: &Connection) -> Result<bool> {
+        let mut batch = Vec::with_capacity(HAND_OVER);
+        let mut gone = false;
+        short::each_texts(conn, i64::MIN, |id, texts| {
+            batch.push((id, texts));
+            if batch.len() == HAND_OVER && !gone {
+                gone = !self.add(std::mem::replace(&mut batch, Vec::with_capacity(HAND_OVER)));
+            }
+            Ok(())
+        })?;
+        Ok(!gone && (batch.is_empty() || self.add(batch)))
     }
 
     /// Hands over the ids and texts of new contacts; false when the thread is gone.

@@ -311,9 +311,25 @@ impl Tally {
 }
 
 /// The gram counts and the distinct trigrams of the contacts with an id from `from` on that
-/// `keep` accepts: one pass over the contacts and one over their points, both in id order.
+/// `keep` accepts.
 fn tally(conn: &Connection, from: i64, keep: impl Fn(i64) -> bool) -> Result<Counted> {
     let mut tally = Tally::default();
+    each_texts(conn, from, |id, texts| {
+        if keep(id) {
+            tally.add(&texts);
+        }
+        Ok(())
+    })?;
+    Ok(tally.finish())
+}
+
+/// Calls `each` with the id and texts of every contact with an id from `from` on, in id
+/// order: one pass over the contacts and one over their points.
+pub(super) fn each_texts(
+    conn: &Connection,
+    from: i64,
+    mut each: impl FnMut(i64, Texts) -> Result<()>,
+) -> Result<()> {
     let mut names = conn.prepare_cached("SELECT id, name_key FROM contacts WHERE id >= ?1 ORDER BY id")?;
     let mut names = names.query([from])?;
     let mut points = conn.prepare_cached(
@@ -345,11 +361,9 @@ fn tally(conn: &Connection, from: i64, keep: impl Fn(i64) -> bool) -> Result<Cou
                 _ => {}
             }
         }
-        if keep(id) {
-            tally.add(&texts);
-        }
+        each(id, texts)?;
     }
-    Ok(tally.finish())
+    Ok(())
 }
 
 /// How many contacts contain the short term `text`.

@@ -969,10 +969,18 @@ impl Writer for Sql<'_> {
             // about 100 us a contact against 30 us for each contact of a rebuild).
             if load.dropped.is_none() && load.added > BULK_REBUILD_AFTER.max(load.at_start / 2) {
                 load.dropped = Some(search::defer(self.conn)?);
-                // The first batch of a load into an empty book: its own thread will see
-                // every contact the rebuild would count and index.
-                if load.at_start == 0 && load.added == contacts.len() as u64 && !load.texts_changed {
+                // The rebuild's search rows and counts come from a thread of their own, which
+                // sees every contact: those in the book now, then each batch of the load.
+                if !load.texts_changed {
                     load.search = SearchBuild::start(self.conn)?;
+                    if let Some(build) = &load.search
+                        && !build.add_book(self.conn)?
+                    {
+                        load.search = None;
+                    }
+                }
+                // The first batch of a load into an empty book.
+                if load.at_start == 0 && load.added == contacts.len() as u64 && !load.texts_changed {
                     load.point_keys = search::defer_one(self.conn, search::POINT_KEYS)?;
                 }
             }

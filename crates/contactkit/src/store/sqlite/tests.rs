@@ -809,11 +809,12 @@ fn search_rows(store: &SqliteStore) -> Vec<String> {
     rows
 }
 
-/// A load into an empty book builds its search rows on a thread of its own and copies them
-/// in; they are the rows a rebuild in the book writes, and searches find the same contacts.
-/// When that thread fails, the load builds them in the book itself.
+/// A load that outgrows its book (an empty one, or one it more than doubles) builds the
+/// search rows on a thread of its own and copies them in; they are the rows a rebuild in the
+/// book writes, and searches find the same contacts. When that thread fails, the load builds
+/// them in the book itself.
 #[test]
-fn a_load_into_an_empty_book_copies_in_the_search_rows_a_rebuild_writes() {
+fn a_load_that_outgrows_its_book_copies_in_the_search_rows_a_rebuild_writes() {
     use super::search_build::test_hooks;
     use crate::{ImportOptions, Query};
     let mut file = String::from("name,email,phone,additional_emails,additional_phones\n");
@@ -847,28 +848,50 @@ fn a_load_into_an_empty_book_copies_in_the_search_rows_a_rebuild_writes() {
             i
         ));
     }
-    for failing in [false, true] {
+    // The file in one import into an empty book; the same with the thread failing; its
+    // first 1200 rows, then the other 1800, which outgrow the book of 1200.
+    let lines: Vec<&str> = file.lines().collect();
+    let part = |rows: std::ops::Range<usize>| -> String {
+        std::iter::once(lines[0])
+            .chain(lines[1 + rows.start..1 + rows.end].iter().copied())
+            .map(|line| format!("{line}\n"))
+            .collect()
+    };
+    let cases = [
+        ("into an empty book", false, vec![file.clone()], 1),
+        ("with the thread failing", true, vec![file.clone()], 0),
+        (
+            "outgrowing a book",
+            false,
+            vec![part(0..1200), part(1200..3000)],
+            2,
+        ),
+    ];
+    for (case, failing, imports, copies) in cases {
         let copies_before = test_hooks::copies();
         test_hooks::fail_threads(failing);
         let (_dir, path) = temp_path("copied.db");
         let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
         let book = Book::with_store(Box::new(store), BookOptions::default());
-        let report = book
-            .import_commit(
-                &Actor::api("t"),
-                file.as_bytes(),
-                &ImportOptions::default(),
-                |_| std::ops::ControlFlow::Continue(()),
-                None,
-            )
-            .expect("import");
+        let mut created = 0;
+        for text in &imports {
+            created += book
+                .import_commit(
+                    &Actor::api("t"),
+                    text.as_bytes(),
+                    &ImportOptions::default(),
+                    |_| std::ops::ControlFlow::Continue(()),
+                    None,
+                )
+                .expect("import")
+                .created;
+        }
         test_hooks::fail_threads(false);
-        assert_eq!(report.created, 3000);
-        assert_eq!(
-            test_hooks::copies() - copies_before,
-            usize::from(!failing),
-            "failing: {failing}"
-        );
+        assert_eq!(created, 3000, "{case}");
+        assert_eq!(test_hooks::copies() - copies_before, copies, "{case}");
+        let (stored, fresh, missing) = short_counts(&path);
+        assert_eq!(stored, fresh, "{case}: short-gram counts");
+        assert!(missing.is_empty(), "{case}: trigrams missing: {missing:?}");
         drop(book);
         let store = SqliteStore::open(&path, SqliteStore::DEFAULT_BUSY_TIMEOUT).expect("open");
         let terms = [
@@ -908,9 +931,9 @@ fn a_load_into_an_empty_book_copies_in_the_search_rows_a_rebuild_writes() {
         let first_difference = loaded_rows.iter().zip(&rebuilt_rows).find(|(a, b)| a != b);
         assert!(
             loaded_rows == rebuilt_rows,
-            "failing: {failing}: the rows differ from a rebuild's, first {first_difference:?}"
+            "{case}: the rows differ from a rebuild's, first {first_difference:?}"
         );
-        assert_eq!(loaded_found, found(&store), "failing: {failing}");
+        assert_eq!(loaded_found, found(&store), "{case}");
     }
 }
 
