@@ -152,7 +152,7 @@ impl std::fmt::Display for Sort {
 /// "cursor": "…"}`. Unknown fields are refused.
 ///
 /// **Search** takes one text and matches a contact when its folded name
-/// ([`crate::fold`]: case and accents ignored) contains the folded text, or one of its emails
+/// ([`crate::fold()`]: case and accents ignored) contains the folded text, or one of its emails
 /// (any of them, lower case) contains it, or, when the text looks like a phone number (only
 /// digits, spaces and `+ - . ( )`), one of its phones' digits contain the text's digits:
 /// "555123", "555-123" and "+1 (555) 123" all find +15551234567. Blank text searches nothing.

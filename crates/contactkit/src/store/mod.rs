@@ -3,7 +3,8 @@
 //! A backend provides transactions and a small set of primitive reads and writes over
 //! validated values; all business rules (validation, tag identity, duplicate policy,
 //! permissions) live once in [`crate::Book`]. Nothing here names a backend type, so the
-//! same [conformance checks](crate::conformance) run against every backend.
+//! same conformance checks (`tests/conformance/`, run by `tests/storage_conformance.rs`) run
+//! against every backend.
 
 mod rows;
 pub(crate) mod sqlite;
@@ -33,7 +34,7 @@ pub use sqlite::SqliteStore;
 pub struct ContactRecord {
     /// The tidy display name.
     pub name: String,
-    /// The folded name that sort and search compare ([`crate::fold`]).
+    /// The folded name that sort and search compare ([`crate::fold()`]).
     pub name_key: String,
     /// The source channel.
     pub source: Source,

@@ -12,7 +12,7 @@
 //!   collide with another Chatwoot contact's unique email or phone.
 //! - **Merge.** Field by field against the base: a field changed on one side takes that side;
 //!   changed on both to different values takes the newer change and is recorded as a conflict
-//!   ([`Book::sync_conflicts`]). The local change time is the field's provenance time; Chatwoot
+//!   ([`crate::Book::sync_conflicts`]). The local change time is the field's provenance time; Chatwoot
 //!   keeps no `updated_at`, so a remote change found by a scan is dated when the scan saw it.
 //!   Labels merge as sets (adds and removes of both sides kept); attributes key by key.
 //! - **Deletes.** A contact deleted here is deleted there on the next sync (its link outlives

@@ -29,7 +29,8 @@ const INSERT_FTS: &str = "INSERT INTO search_fts (rowid, name, email, phone)
 
 /// The 1- and 2-character grams holding a dense (CJK, kana, Hangul…) character of the folded
 /// names and email keys of the contacts whose ids are the JSON array `?1`. The same statement
-/// for every contact is in `rebuild.sql` and migration 0003.
+/// for every contact is in `rebuild_search.sql` and migration 0003, and [`dense_grams`] is
+/// the same rule in Rust, for the search build's own thread.
 const INSERT_GRAMS: &str = "WITH RECURSIVE
     src(rank, t) AS (
         SELECT c.name_rank, c.name_key FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?1))
