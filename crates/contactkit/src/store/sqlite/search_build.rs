@@ -56,6 +56,10 @@ const HAND_OVER: usize = 4096;
 /// The book's page cache while it copies the rows in, in KiB.
 const COPY_CACHE_KIB: i64 = -2_048;
 
+/// Empties the book's search tables before the copy (and after a copy that failed).
+const EMPTY_SEARCH_ROWS: &str =
+    "INSERT INTO search_fts (search_fts) VALUES ('delete-all'); DELETE FROM search_gram;";
+
 /// One message from the building thread once the load has ended.
 enum Built {
     /// Rows of one of the [`COPIED`] tables, each with all its columns.
@@ -143,10 +147,8 @@ impl SearchRows {
         // The copy appends to its tables: a small cache holds the pages it is filling, and
         // the memory the rebuild's sorts held goes back before the rows come.
         conn.pragma_update(None, "cache_size", COPY_CACHE_KIB)?;
-        conn.execute_batch(
-            "PRAGMA shrink_memory;
-             INSERT INTO search_fts (search_fts) VALUES ('delete-all'); DELETE FROM search_gram;",
-        )?;
+        conn.execute_batch("PRAGMA shrink_memory")?;
+        conn.execute_batch(EMPTY_SEARCH_ROWS)?;
         loop {
             match self.built.recv() {
                 Ok(Built::Rows(table, rows)) => insert_rows(conn, table, &rows)?,
@@ -155,10 +157,9 @@ impl SearchRows {
                     test_hooks::copied();
                     return Ok(true);
                 }
+                // The thread failed, maybe after some rows came: none of them stay.
                 Err(_) => {
-                    conn.execute_batch(
-                        "INSERT INTO search_fts (search_fts) VALUES ('delete-all'); DELETE FROM search_gram;",
-                    )?;
+                    conn.execute_batch(EMPTY_SEARCH_ROWS)?;
                     return Ok(false);
                 }
             }
@@ -173,10 +174,10 @@ impl Drop for SearchRows {
 }
 
 /// Makes this connection's trigram table read its structure again. FTS5 keeps the
-/// structure record it last read (the `delete-all` above reads one) until another
+/// structure record it last read (the `delete-all` of [`EMPTY_SEARCH_ROWS`] reads one) until another
 /// connection commits, and rows written to its shadow tables by plain SQL do not tell it:
 /// a book whose writer also reads (one in memory) would search the empty index. Rolling
-/// back a savepoint that the table is part of (the `delete-all` wrote to it in this
+/// back a savepoint that the table is part of (that `delete-all` wrote to it in this
 /// transaction) discards what it keeps, as a rollback must; it undoes nothing here.
 fn forget_cached_structure(conn: &Connection) -> Result<()> {
     conn.execute_batch("SAVEPOINT search_copied; ROLLBACK TO search_copied; RELEASE search_copied;")?;

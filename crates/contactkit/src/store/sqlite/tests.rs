@@ -443,6 +443,17 @@ fn new_contact(i: usize, email: &str) -> crate::store::NewContactRecord {
     }
 }
 
+/// Writes `contacts` in one bulk load of their own.
+fn bulk_load(store: &SqliteStore, contacts: &[crate::store::NewContactRecord], me: &Actor) {
+    store
+        .write(&mut |w| {
+            w.set_bulk_load(true)?;
+            w.insert_contacts(contacts, me)?;
+            w.set_bulk_load(false)
+        })
+        .expect("load");
+}
+
 fn has_point_key_index(store: &SqliteStore) -> bool {
     let conn = store.writer.lock().expect("writer");
     conn.query_row(
@@ -487,13 +498,7 @@ fn a_load_into_an_empty_book_checks_point_keys_at_its_end() {
     assert_eq!(n, 0, "nothing of the load is left");
 
     // Without the duplicate it loads, and the index is back.
-    store
-        .write(&mut |w| {
-            w.set_bulk_load(true)?;
-            w.insert_contacts(&first, &me)?;
-            w.set_bulk_load(false)
-        })
-        .expect("load");
+    bulk_load(&store, &first, &me);
     assert!(has_point_key_index(&store));
 }
 
@@ -535,13 +540,7 @@ fn a_bulk_load_is_checkpointed_into_the_main_file_after_its_commit() {
     let contacts: Vec<_> = (0..1500)
         .map(|i| new_contact(i, &format!("p{i}@x.example")))
         .collect();
-    store
-        .write(&mut |w| {
-            w.set_bulk_load(true)?;
-            w.insert_contacts(&contacts, &me)?;
-            w.set_bulk_load(false)
-        })
-        .expect("load");
+    bulk_load(&store, &contacts, &me);
     store.wait_for_checkpoint();
     let copy = dir.path().join("main-file-only.db");
     std::fs::copy(&path, &copy).expect("copy the main file");
@@ -967,13 +966,7 @@ fn a_book_in_memory_searches_the_search_rows_its_load_copied_in() {
     let load: Vec<_> = (0..1500)
         .map(|i| new_contact(i, &format!("p{i}@x.example")))
         .collect();
-    store
-        .write(&mut |w| {
-            w.set_bulk_load(true)?;
-            w.insert_contacts(&load, &me)?;
-            w.set_bulk_load(false)
-        })
-        .expect("load");
+    bulk_load(&store, &load, &me);
     assert_eq!(
         test_hooks::copies(),
         copies_before + 1,
