@@ -14,13 +14,15 @@ use crate::store::{ContactRecord, NewContactRecord, PointKind, PointRecord};
 use crate::tag::TagName;
 
 /// Inserts `contacts` in order and returns their ids. `reindex` keeps the search index up
-/// row by row (off while a bulk load defers it to one rebuild); `tag_ids` caches tag ids by
-/// key for the transaction.
+/// row by row (off while a bulk load defers it to one rebuild); `keys_indexed` says whether
+/// the point key index is there to keep up (a load into an empty book drops it); `tag_ids`
+/// caches tag ids by key for the transaction.
 pub(super) fn insert_contacts(
     conn: &Connection,
     contacts: &[NewContactRecord],
     actor: &Actor,
     reindex: bool,
+    keys_indexed: bool,
     tag_ids: &mut HashMap<String, i64>,
 ) -> Result<Vec<ContactId>> {
     let origin = name_of(&actor.origin)?;
@@ -53,9 +55,13 @@ pub(super) fn insert_contacts(
         }
         ids.push(ContactId::from_raw(id));
     }
-    // In key order, each insert lands next to the one before instead of on a random page of
-    // the points' primary key: less than half the time of a batch in file order.
-    points_of_batch.sort_unstable_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
+    // In key order, each insert lands next to the one before on the key index instead of on a
+    // random page of it: less than half the time of a batch in file order. Without that index
+    // the points stay in contact order, the order of their primary key, and each insert
+    // appends to the table (1M contacts: 2.5 s for their points against 4.5 s in key order).
+    if keys_indexed {
+        points_of_batch.sort_unstable_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
+    }
     for (kind, p, id, position) in points_of_batch {
         let inserted = point.execute(params![
             kind.as_str(),

@@ -316,7 +316,8 @@ pub(super) fn index_unranked(conn: &Connection) -> Result<bool> {
 /// in random order (each insert would land on a different page), and the triggers that keep
 /// tables [`rebuild`] recomputes anyway. Nothing a bulk load reads uses them: point lookups go
 /// by the points' primary key, contact reads by id.
-const DEFERRED: [&str; 7] = [
+const DEFERRED: [&str; 8] = [
+    "contacts_created",
     "contacts_name_key",
     "contacts_name_rank",
     "contacts_activity",
