@@ -656,7 +656,7 @@ fn preview_counts_rows_and_names_every_problem_with_its_line_and_column() {
         (bad_email.column.as_deref(), bad_email.value.as_str()),
         (Some("email"), "not-an-email")
     );
-    assert!(bad_email.reason.starts_with("email "), "{}", bad_email.reason);
+    assert!(bad_email.reason.starts_with("email: "), "{}", bad_email.reason);
     assert!(
         report.issues[2].reason.contains("needs a name"),
         "{}",
@@ -832,13 +832,41 @@ fn the_error_report_lists_rejected_rows_ready_to_fix() {
     let text = String::from_utf8(errors).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "name,email,notes,import_line,import_error");
-    assert!(lines[1].starts_with("Bad,nope,keep me,2,email "), "{}", lines[1]);
+    assert!(lines[1].starts_with("Bad,nope,keep me,2,email: "), "{}", lines[1]);
     assert!(
         lines[2].starts_with("Ana,ana@x.com,dup,3,") && lines[2].contains("already belongs"),
         "{}",
         lines[2]
     );
     assert_eq!(lines.len(), 3);
+}
+
+#[test]
+fn a_row_with_several_problems_is_one_record_of_the_error_report() {
+    let book = book();
+    let csv = "name,email,phone,verification
+,nope,12,maybe
+Ok,ok@x.com,,
+";
+    let mut errors = Vec::new();
+    let report = book
+        .import_commit(
+            &api(),
+            csv.as_bytes(),
+            &ImportOptions::default(),
+            go,
+            Some(&mut errors),
+        )
+        .unwrap();
+    assert!(report.issues.len() >= 3, "{:?}", report.issues);
+    let text = String::from_utf8(errors).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 1, "{text}");
+    let reasons: Vec<&str> = records[0][5].split(" | ").collect();
+    assert_eq!(reasons.len(), report.issues.len(), "{text}");
+    assert_eq!(&records[0][4], "2");
+    assert!(reasons.iter().any(|r| r.starts_with("verification: ")), "{text}");
 }
 
 #[test]
@@ -2000,4 +2028,152 @@ fn imported_contacts_keep_their_import_history_through_later_changes() {
         2
     );
     assert!(fields(merged.id).contains_key("name"));
+}
+
+/// A hand-written file in the layout of another product's export (tests/fixtures/families).
+fn commit_family(name: &str, options: &ImportOptions) -> (Book, ImportReport) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/families")
+        .join(name);
+    let book = book();
+    let report = book
+        .import_commit_path(&api(), &path, options, go, None)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    (book, report)
+}
+
+fn named<'a>(all: &'a [Contact], name: &str) -> &'a Contact {
+    all.iter().find(|c| c.name == name).unwrap_or_else(|| {
+        panic!(
+            "no contact {name} among {:?}",
+            all.iter().map(|c| &c.name).collect::<Vec<_>>()
+        )
+    })
+}
+
+#[test]
+fn twenty_phones_are_read_in_the_country_of_their_own_columns() {
+    let (book, report) = commit_family("twenty_people.csv", &ImportOptions::default());
+    let country = |header: &str| {
+        report
+            .mapping
+            .iter()
+            .find(|m| m.header.ends_with(header))
+            .map(|m| m.target.clone())
+    };
+    assert_eq!(
+        country("Primary Phone Country Code"),
+        Some(Target::CountryOf { column: 5 })
+    );
+    assert_eq!(
+        country("Primary Phone Calling Code"),
+        Some(Target::CountryOf { column: 5 })
+    );
+    // Neither "FR" nor "+33" is taken for a phone of its own any more.
+    assert!(
+        report
+            .issues
+            .iter()
+            .all(|i| !i.column.as_deref().unwrap_or("").contains("Code")),
+        "{:?}",
+        report.issues
+    );
+    let all = contacts(&book);
+    assert_eq!(phones(named(&all, "Iván Fernández")), [("+525512345678", None)]);
+    assert_eq!(
+        phones(named(&all, "Christoph Callisto")),
+        [("+33789012345", None)]
+    );
+    assert_eq!(phones(named(&all, "Peter Brown")), [("+12025550123", None)]);
+
+    // The older layout: the calling code in the country code column, also in the JSON list.
+    let (book, _) = commit_family("twenty_people_v02.csv", &ImportOptions::default());
+    let all = contacts(&book);
+    assert_eq!(
+        phones(named(&all, "Hans Becker")),
+        [("+4915123456789", None), ("+493012345678", None)]
+    );
+    assert_eq!(phones(named(&all, "Louise Martin")), [("+33612345670", None)]);
+}
+
+#[test]
+fn a_chatwoot_export_keeps_its_times_and_its_last_names() {
+    let (book, report) = commit_family("chatwoot_rails_default.csv", &ImportOptions::default());
+    assert_eq!((report.created, report.invalid), (3, 0), "{:?}", report.issues);
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    let all = contacts(&book);
+    let rafael = named(&all, "Rafael Souza");
+    assert_eq!(rafael.created_at.to_rfc3339(), "2024-03-01T12:34:56+00:00");
+    assert_eq!(
+        rafael.last_activity_at.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2024-06-01T08:00:00+00:00")
+    );
+    // `name` "Ana" beside `last_name` "Lima".
+    assert_eq!(phones(named(&all, "Ana Lima")), [("+5521998887777", None)]);
+}
+
+#[test]
+fn a_time_no_one_can_read_is_reported_and_the_row_still_imported() {
+    let book = book();
+    let csv = "name,email,created_at\nAna,ana@x.com,yesterday\nBo,bo@x.com,2023-10-02 14:05\n";
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.created, report.invalid), (2, 0));
+    assert_eq!(report.issues.len(), 1, "{:?}", report.issues);
+    assert_eq!(report.issues[0].line, 2);
+    assert_eq!(report.issues[0].value, "yesterday");
+    assert!(report.issues[0].reason.contains("imported without it"));
+    let all = contacts(&book);
+    assert_eq!(
+        named(&all, "Bo").created_at.to_rfc3339(),
+        "2023-10-02T14:05:00+00:00"
+    );
+}
+
+#[test]
+fn hubspot_dates_read_when_mapped() {
+    let mut options = ImportOptions::default();
+    options.mapping.insert("Create Date".into(), Target::CreatedAt);
+    let (book, report) = commit_family("hubspot.csv", &options);
+    assert_eq!(report.invalid, 0, "{:?}", report.issues);
+    let all = contacts(&book);
+    let emily = named(&all, "Emily Chen");
+    assert_eq!(emily.created_at.to_rfc3339(), "2023-10-02T14:05:00+00:00");
+    assert_eq!(
+        emily.attributes.get("company"),
+        Some(&AttributeValue::Text("Brightwave".into()))
+    );
+}
+
+#[test]
+fn an_outlook_row_without_a_mobile_is_reached_on_its_primary_or_business_phone_not_its_fax() {
+    let (book, _) = commit_family("outlook_classic_en_cp1252.csv", &ImportOptions::default());
+    let all = contacts(&book);
+    let helene = named(&all, "Hélène Dupré");
+    assert_eq!(helene.phones[0].e164.as_str(), "+33142142000");
+    assert_eq!(helene.phones[0].label.as_deref(), Some("work"));
+    let labels: Vec<_> = helene.phones[1..].iter().map(|p| p.label.as_deref()).collect();
+    assert_eq!(labels, [Some("assistant"), Some("fax")]);
+    // Outlook's own "Primary Phone" wins over the business one.
+    assert_eq!(named(&all, "Pat Quinn").phones[0].e164.as_str(), "+13125550111");
+    assert_eq!(
+        named(&all, "Göran Persson").phones[0].label.as_deref(),
+        Some("mobile")
+    );
+}
+
+#[test]
+fn google_current_export_names_from_nicknames_and_drops_system_groups() {
+    let (book, _) = commit_family("google_current.csv", &ImportOptions::default());
+    let all = contacts(&book);
+    let john = named(&all, "John Quincy Adams");
+    let tags: Vec<&str> = john.tags.iter().map(|t| t.as_str()).collect();
+    assert_eq!(tags, ["VIP Clients", "Work"]);
+    assert_eq!(
+        john.attributes.get("nickname"),
+        Some(&AttributeValue::Text("Johnny".into()))
+    );
+    // A row with a nickname and nothing else that names it.
+    assert_eq!(named(&all, "Tía Rosa").tags[0].as_str(), "Family");
 }

@@ -34,7 +34,7 @@ impl Email {
             .without_domain_literal()
             .without_display_text();
         let parsed = EmailAddress::parse_with_options(trimmed, options)
-            .map_err(|err| Error::invalid(Field::Email, text, err.to_string()))?;
+            .map_err(|err| Error::invalid(Field::Email, text, not_an_address(&err.to_string())))?;
         let domain = parsed.domain().to_lowercase();
         if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
             return Err(Error::invalid(
@@ -87,6 +87,18 @@ impl From<Email> for String {
     fn from(email: Email) -> String {
         email.0
     }
+}
+
+/// The validator's reason as a clause of ours: "it is not an email address (missing
+/// separator character '@')".
+fn not_an_address(reason: &str) -> String {
+    let reason = reason.trim().trim_end_matches(['.', ';']);
+    let mut chars = reason.chars();
+    let reason: String = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    format!("it is not an email address ({reason})")
 }
 
 #[cfg(test)]

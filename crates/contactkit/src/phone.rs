@@ -42,6 +42,19 @@ impl PhoneRegion {
     pub fn as_str(&self) -> String {
         self.0.as_region_str().as_str().to_owned()
     }
+
+    /// The country calling code of the region (`33` for France, `1` for the United States).
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(contactkit::PhoneRegion::new("FR")?.calling_code(), Some(33));
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub fn calling_code(&self) -> Option<u32> {
+        PHONE_NUMBER_UTIL
+            .get_country_code_for_region(self.0)
+            .and_then(|code| u32::try_from(code).ok())
+    }
 }
 
 impl Default for PhoneRegion {

@@ -620,7 +620,7 @@ impl Book {
             decided.and(read).map(|()| run)
         })?;
         if let Some(mut errors) = run.errors.take() {
-            errors.writer.flush()?;
+            errors.finish()?;
         }
         if let Mode::Commit(w, actor) = &mut run.mode {
             let r = &run.report;

@@ -58,6 +58,13 @@ pub enum Target {
         /// The 0-based index of the value column.
         column: usize,
     },
+    /// The country of the phone in another column, as a region (`FR`) or a calling code
+    /// (`+33`): Twenty's `Phones / Primary Phone Country Code` and `Calling Code`. A national
+    /// number there is read as a number of that country.
+    CountryOf {
+        /// The 0-based index of the phone column.
+        column: usize,
+    },
     /// Tags, separated by `,`, `;`, `|` or ` ::: `.
     Tags,
     /// The source channel (`whatsapp`, `import`...). New contacts get `import` without one.
@@ -240,6 +247,28 @@ pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
         }
     }
 
+    // Twenty's "phones primary phone country code" (or "calling code") beside its
+    // "phones primary phone number": the country of that number.
+    for (i, t) in tidied.iter().enumerate() {
+        let Some(prefix) = t
+            .strip_suffix(" country code")
+            .or_else(|| t.strip_suffix(" calling code"))
+        else {
+            continue;
+        };
+        let number = tidied
+            .iter()
+            .position(|o| o == &format!("{prefix} number") || o == prefix);
+        if let Some(column) = number
+            && matches!(
+                targets[column],
+                Target::Phone { .. } | Target::AdditionalPhone { .. }
+            )
+        {
+            targets[i] = Target::CountryOf { column };
+        }
+    }
+
     // One primary of each kind: the first; later "primary" columns become additional.
     demote_extra_primaries(&mut targets);
 
@@ -364,12 +393,26 @@ fn guess(raw: &str, t: &str) -> Target {
         },
         "business phone" | "work phone" | "telefon geschäftlich" => Target::Phone { label: label("work") },
         "home phone" | "telefon privat" => Target::Phone { label: label("home") },
-        "tags" | "labels" | "group membership" | "categories" | "kategorien" | "lists" => Target::Tags,
-        "company" | "organization" | "organisation" | "organization name" | "firma" | "company name" => {
-            Target::Attribute {
-                key: "company".into(),
-            }
-        }
+        "tags" | "labels" | "group membership" | "categories" | "kategorien" | "lists" | "group"
+        | "groups" | "gruppe" | "gruppen" | "grupo" | "grupos" | "groupe" | "groupes" => Target::Tags,
+        "company"
+        | "organization"
+        | "organisation"
+        | "organization name"
+        | "organization 1 name"
+        | "firma"
+        | "company name"
+        | "associated company"
+        | "company name name"
+        | "empresa" => Target::Attribute {
+            key: "company".into(),
+        },
+        "nickname" | "nick name" | "spitzname" | "apelido" | "apodo" | "surnom" => Target::Attribute {
+            key: "nickname".into(),
+        },
+        "file as" | "speichern unter" => Target::Attribute {
+            key: "file_as".into(),
+        },
         _ => guess_point(t),
     }
 }
@@ -395,6 +438,14 @@ fn guess_point(t: &str) -> Target {
         label("fax")
     } else if has("pager") {
         label("pager")
+    } else if has("assistant") || has("assistent") {
+        label("assistant")
+    } else if has("car") || t.starts_with("autotelefon") {
+        label("car")
+    } else if has("radio") || has("tty") || has("isdn") || has("telex") {
+        label("other")
+    } else if has("company") && has("main") {
+        label("company")
     } else if has("mobile")
         || has("cell")
         || t.starts_with("mobil")
@@ -488,6 +539,47 @@ mod tests {
         );
         assert_eq!(t[3], Target::AdditionalEmail { label: None });
         assert_eq!(t[4], Target::Ignore);
+    }
+
+    #[test]
+    fn groups_companies_nicknames_and_phone_countries_are_known() {
+        let t = targets(&[
+            "Group",
+            "Organization 1 - Name",
+            "Associated Company",
+            "Nickname",
+            "Phones / Primary Phone Number",
+            "Phones / Primary Phone Country Code",
+            "Phones / Primary Phone Calling Code",
+            "Assistant's Phone",
+            "Car Phone",
+        ]);
+        let company = Target::Attribute {
+            key: "company".into(),
+        };
+        assert_eq!(t[0], Target::Tags);
+        assert_eq!((&t[1], &t[2]), (&company, &company));
+        assert_eq!(
+            t[3],
+            Target::Attribute {
+                key: "nickname".into()
+            }
+        );
+        assert_eq!(t[4], Target::Phone { label: None });
+        assert_eq!(t[5], Target::CountryOf { column: 4 });
+        assert_eq!(t[6], Target::CountryOf { column: 4 });
+        assert_eq!(
+            t[7],
+            Target::AdditionalPhone {
+                label: Some("assistant".into())
+            }
+        );
+        assert_eq!(
+            t[8],
+            Target::AdditionalPhone {
+                label: Some("car".into())
+            }
+        );
     }
 
     #[test]

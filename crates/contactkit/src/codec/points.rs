@@ -1,5 +1,7 @@
 //! The text form of a list of labelled points in one CSV cell: `work:ana@x.com; home:ana@y.com`.
 
+use crate::phone::PhoneRegion;
+
 /// One point read from a cell: its value and optional label, before validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RawPoint {
@@ -65,6 +67,28 @@ pub(crate) fn parse_points(cell: &str) -> Vec<RawPoint> {
         .collect()
 }
 
+/// A national number written with the country it belongs to in a cell of its own (Twenty's
+/// `Phones / Primary Phone Country Code` "FR" or `Calling Code` "+33"), as an international
+/// number: `+33612345678`. `None` when the number is international already or the country is
+/// neither a region nor a calling code. A trunk prefix (`0612345678`) is left for the phone
+/// parser, which drops it.
+pub(crate) fn in_country(number: &str, country: &str) -> Option<String> {
+    let number = number.trim();
+    if number.starts_with('+') || number.starts_with("00") || number.is_empty() {
+        return None;
+    }
+    let country = country.trim();
+    let digits = country.strip_prefix('+').unwrap_or(country);
+    let code = if !digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.trim_start_matches('0').parse::<u32>().ok()?
+    } else if country.len() == 2 {
+        PhoneRegion::new(country).ok()?.calling_code()?
+    } else {
+        return None;
+    };
+    Some(format!("+{code}{number}"))
+}
+
 fn json_point(item: &serde_json::Value) -> Option<RawPoint> {
     match item {
         serde_json::Value::String(s) if !s.trim().is_empty() => Some(RawPoint {
@@ -79,10 +103,15 @@ fn json_point(item: &serde_json::Value) -> Option<RawPoint> {
                     .filter(|s| !s.is_empty())
             };
             let value = text("value").or(text("email")).or(text("number"))?;
-            let value = match text("callingCode").or(text("calling_code")) {
-                Some(code) if !value.starts_with('+') => format!("{code}{value}"),
-                _ => value.to_owned(),
-            };
+            // Twenty: `callingCode` "+33"; its older exports put "+49" in `countryCode`,
+            // newer ones put the region "FR" there.
+            let country = text("callingCode")
+                .or(text("calling_code"))
+                .or(text("countryCode"))
+                .or(text("country_code"));
+            let value = country
+                .and_then(|country| in_country(value, country))
+                .unwrap_or_else(|| value.to_owned());
             Some(RawPoint {
                 value,
                 label: text("label").map(str::to_owned),
@@ -119,6 +148,27 @@ mod tests {
             }
         );
         assert_eq!(back[2].value, "+15551234567");
+    }
+
+    #[test]
+    fn a_national_number_takes_the_country_of_its_own_cell() {
+        assert_eq!(in_country("612345678", "FR").as_deref(), Some("+33612345678"));
+        assert_eq!(in_country("612345678", "+33").as_deref(), Some("+33612345678"));
+        assert_eq!(in_country(" 5512345678 ", "mx").as_deref(), Some("+525512345678"));
+        assert_eq!(in_country("+33612345678", "DE"), None);
+        assert_eq!(in_country("0049301234567", "DE"), None);
+        assert_eq!(in_country("612345678", "France"), None);
+        assert_eq!(in_country("612345678", "XX"), None);
+    }
+
+    #[test]
+    fn twenty_json_arrays_take_their_country_or_calling_code() {
+        let old = parse_points(r#"[{"number":"3012345678","countryCode":"+49"}]"#);
+        assert_eq!(old[0].value, "+493012345678");
+        let new = parse_points(r#"[{"number":"712345678","countryCode":"FR"}]"#);
+        assert_eq!(new[0].value, "+33712345678");
+        let both = parse_points(r#"[{"number":"712345678","callingCode":"+33","countryCode":"FR"}]"#);
+        assert_eq!(both[0].value, "+33712345678");
     }
 
     #[test]

@@ -111,10 +111,24 @@ impl ImportReport {
     }
 }
 
-/// The rejected rows, as CSV ready to fix and import again.
+/// The rejected rows, as CSV ready to fix and import again: one record per CSV row, with all
+/// of that row's reasons in it.
 pub(crate) struct ErrorReport<'w> {
-    pub(crate) writer: csv::Writer<&'w mut dyn Write>,
+    writer: csv::Writer<&'w mut dyn Write>,
     started: bool,
+    /// The issues of the latest row, written once the next row (or the end) comes.
+    held: Option<HeldRow>,
+}
+
+/// One input row's issues so far.
+struct HeldRow {
+    line: u64,
+    /// The header and the cells, for CSV input.
+    csv: Option<(Vec<String>, Vec<String>)>,
+    /// For other inputs: the column and value of the one issue.
+    column: String,
+    value: String,
+    reasons: Vec<String>,
 }
 
 impl<'w> ErrorReport<'w> {
@@ -122,22 +136,53 @@ impl<'w> ErrorReport<'w> {
         ErrorReport {
             writer: csv::Writer::from_writer(out),
             started: false,
+            held: None,
         }
     }
 
     /// CSV input: the original columns plus `import_line` and `import_error`. Other inputs:
-    /// `import_line`, `column`, `value`, `import_error`.
+    /// `import_line`, `column`, `value`, `import_error`. The issues of one CSV row make one
+    /// record, their reasons joined by ` | `; other inputs get a record per issue.
     pub(crate) fn row(
         &mut self,
         header: Option<&[String]>,
         cells: Option<&[String]>,
         issue: &RowIssue,
     ) -> Result<()> {
+        if let Some(held) = &mut self.held
+            && held.line == issue.line
+            && held.csv.is_some()
+        {
+            held.reasons.push(issue.reason.clone());
+            return Ok(());
+        }
+        self.write_held()?;
+        self.held = Some(HeldRow {
+            line: issue.line,
+            csv: header.zip(cells).map(|(h, c)| (h.to_vec(), c.to_vec())),
+            column: issue.column.clone().unwrap_or_default(),
+            value: issue.value.clone(),
+            reasons: vec![issue.reason.clone()],
+        });
+        Ok(())
+    }
+
+    /// Writes what is held and flushes the output.
+    pub(crate) fn finish(&mut self) -> Result<()> {
+        self.write_held()?;
+        self.writer.flush()?;
+        Ok(())
+    }
+
+    fn write_held(&mut self) -> Result<()> {
+        let Some(held) = self.held.take() else {
+            return Ok(());
+        };
         let fail = |e: csv::Error| Error::Io(e.to_string());
         if !self.started {
             self.started = true;
-            match header {
-                Some(h) => self.writer.write_record(
+            match &held.csv {
+                Some((h, _)) => self.writer.write_record(
                     h.iter()
                         .map(String::as_str)
                         .chain(["import_line", "import_error"]),
@@ -148,18 +193,19 @@ impl<'w> ErrorReport<'w> {
             }
             .map_err(fail)?;
         }
-        let line = issue.line.to_string();
-        match (header, cells) {
-            (Some(h), Some(cells)) => {
+        let line = held.line.to_string();
+        let reasons = held.reasons.join(" | ");
+        match &held.csv {
+            Some((h, cells)) => {
                 let padded = (0..h.len()).map(|i| cells.get(i).map(String::as_str).unwrap_or(""));
                 self.writer
-                    .write_record(padded.chain([line.as_str(), issue.reason.as_str()]))
+                    .write_record(padded.chain([line.as_str(), reasons.as_str()]))
             }
-            _ => self.writer.write_record([
+            None => self.writer.write_record([
                 line.as_str(),
-                issue.column.as_deref().unwrap_or(""),
-                issue.value.as_str(),
-                issue.reason.as_str(),
+                held.column.as_str(),
+                held.value.as_str(),
+                reasons.as_str(),
             ]),
         }
         .map_err(fail)

@@ -87,7 +87,7 @@ fn problem(column: &str, err: Error) -> Problem {
         Error::Invalid { value, reason, field } => Problem {
             column: Some(column.to_owned()),
             value,
-            reason: format!("{field} {reason}"),
+            reason: format!("{field}: {reason}"),
         },
         other => Problem {
             column: Some(column.to_owned()),
@@ -114,18 +114,26 @@ pub(crate) struct Valid {
     pub last_activity_at: Option<DateTime<Utc>>,
 }
 
-/// Google's system group that every contact is in: not a tag.
-const SYSTEM_GROUPS: [&str; 2] = ["mycontacts", "my contacts"];
+/// Google's system groups (every contact is in the first, every starred one in the last): not
+/// tags.
+const SYSTEM_GROUPS: [&str; 3] = ["mycontacts", "my contacts", "starred"];
 
-/// Splits a tags cell: tags are separated by `,`, `;`, `|` or ` ::: ` (Google), and a leading
-/// `* ` (Google's system-group marker) is dropped, as is Google's "My Contacts" group.
+/// Splits a tags cell: tags are separated by `,`, `;`, `|` or ` ::: ` (Google). A tag cannot
+/// hold a comma, so a Google label "Clients, Paris" becomes two tags. Each goes through
+/// [`one_tag`].
 pub(crate) fn split_tags(cell: &str) -> Vec<String> {
     cell.split([',', ';', '|'])
         .flat_map(|part| part.split(":::"))
-        .map(|t| t.trim().trim_start_matches('*').trim())
-        .filter(|t| !t.is_empty() && !SYSTEM_GROUPS.contains(&t.to_lowercase().as_str()))
-        .map(str::to_owned)
+        .filter_map(one_tag)
         .collect()
+}
+
+/// One tag as given (a vCard's CATEGORIES value, a part of a tags cell): trimmed, Google's
+/// system-group marker `* ` dropped, and nothing for an empty one or for Google's system
+/// groups that every contact or every starred one is in ("My Contacts", "Starred").
+fn one_tag(text: &str) -> Option<String> {
+    let t = text.trim().trim_start_matches('*').trim();
+    (!t.is_empty() && !SYSTEM_GROUPS.contains(&t.to_lowercase().as_str())).then(|| t.to_owned())
 }
 
 /// Reads an attribute cell (the rules are on [`crate::ExportFormat`]).
@@ -158,28 +166,72 @@ pub(crate) fn format_number(n: f64) -> String {
     format!("{n}")
 }
 
-fn read_time(v: &Val) -> Result<DateTime<Utc>, Problem> {
-    let t = v.text.trim();
+/// Reads a time cell. Besides ISO 8601 (`2024-05-01T10:00:00Z`, `2024-05-01`) it takes the
+/// forms other systems export: Chatwoot's `2024-03-01 12:34:56 UTC`, a space instead of the
+/// `T`, an offset written `+0200` or `+02:00`, seconds left out (HubSpot's
+/// `2023-10-02 14:05`), and Unix time in seconds or milliseconds. A time without a zone is
+/// read as UTC.
+pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
-        return Ok(at.with_timezone(&Utc));
+        return Some(at.with_timezone(&Utc));
     }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        && let Some(at) = d.and_hms_opt(0, 0, 0)
-    {
-        return Ok(at.and_utc());
+    // `2024-05-01T10:00` and `2024-05-01 10:00` alike.
+    let spaced = match t.as_bytes().get(10) {
+        Some(b'T' | b't') if t.is_char_boundary(11) => format!("{} {}", &t[..10], &t[11..]),
+        _ => t.to_owned(),
+    };
+    let t = spaced
+        .strip_suffix(" UTC")
+        .or_else(|| spaced.strip_suffix('Z'))
+        .unwrap_or(&spaced)
+        .trim();
+    for zoned in [
+        "%Y-%m-%d %H:%M:%S%.f %z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M %z",
+        "%Y-%m-%d %H:%M%z",
+    ] {
+        if let Ok(at) = DateTime::parse_from_str(t, zoned) {
+            return Some(at.with_timezone(&Utc));
+        }
     }
-    Err(Problem {
+    for naive in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(t, naive) {
+            return Some(at.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0).map(|at| at.and_utc());
+    }
+    // Unix time: ten digits are seconds (until 2286), thirteen milliseconds.
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        let n: i64 = t.parse().ok()?;
+        return match t.len() {
+            9 | 10 => DateTime::from_timestamp(n, 0),
+            12 | 13 => DateTime::from_timestamp_millis(n),
+            _ => None,
+        };
+    }
+    None
+}
+
+fn read_time(v: &Val) -> Result<DateTime<Utc>, Problem> {
+    parse_time(&v.text).ok_or_else(|| Problem {
         column: Some(v.column.clone()),
         value: v.text.clone(),
-        reason: "a time must be ISO 8601 (2024-05-01T10:00:00Z or 2024-05-01)".into(),
+        reason: "not a time this import can read (ISO 8601 such as 2024-05-01T10:00:00Z or \
+                 2024-05-01, or 2024-05-01 10:00:00 UTC)"
+            .into(),
     })
 }
 
 /// Validates a candidate with the core's rules; every problem of the row is reported.
 ///
 /// A bad email or phone does not sink a row that still has a name or another valid email or
-/// phone: it is left out and returned as a dropped value (the second element), so it is
-/// reported and nothing is lost silently. Any other problem rejects the row.
+/// phone, nor does a time that cannot be read: it is left out and returned as a dropped value
+/// (the second element), so it is reported and nothing is lost silently. Any other problem
+/// rejects the row.
 pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<Problem>), Vec<Problem>> {
     let mut problems = Vec::new();
     let mut dropped = Vec::new();
@@ -207,6 +259,15 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     let mut phones: Vec<PointRecord> = Vec::new();
     let mut phone_vals = c.phones;
     phone_vals.sort_by_key(|p| !p.primary);
+    // Without a primary (its cell is empty), the number a person is most likely reached on
+    // becomes it: a mobile, then an unlabelled or work or home number, a fax or an
+    // assistant's last. The others keep their order.
+    if !phone_vals.iter().any(|p| p.primary)
+        && let Some(best) = (0..phone_vals.len()).min_by_key(|&i| reach_rank(phone_vals[i].label.as_deref()))
+    {
+        let best = phone_vals.remove(best);
+        phone_vals.insert(0, best);
+    }
     for p in &phone_vals {
         let label = valid_label(p.label.as_deref()).map_err(|e| problem(&p.value.column, e));
         match (Phone::parse(&p.value.text, region), label) {
@@ -228,10 +289,16 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
         }
     }
 
-    let company = c.attributes.iter().find_map(|(key, value, _)| match value {
-        AttrIn::Text(t) if key == "company" && !t.trim().is_empty() => Some(t.trim().to_owned()),
-        _ => None,
-    });
+    let text_attribute = |wanted: &str| {
+        c.attributes.iter().find_map(|(key, value, _)| match value {
+            AttrIn::Text(t) if key == wanted && !t.trim().is_empty() => Some(t.trim().to_owned()),
+            _ => None,
+        })
+    };
+    // A row without a name is named after what else says who it is, in this order.
+    let known_as = text_attribute("nickname")
+        .or_else(|| text_attribute("file_as"))
+        .or_else(|| text_attribute("company"));
     let given = c
         .name
         .as_ref()
@@ -254,7 +321,7 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
         .map(|v| v.column.clone())
         .unwrap_or_else(|| "name".into());
     let name_given = given.is_some();
-    let fallback = company
+    let fallback = known_as
         .or_else(|| emails.first().map(|p| p.value.clone()))
         .or_else(|| phones.first().and_then(|p| p.original.clone()));
     let name = match given.or(fallback) {
@@ -324,7 +391,7 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     }
 
     let mut time = |v: &Option<Val>| match v {
-        Some(v) if !v.text.trim().is_empty() => read_time(v).map_err(|p| problems.push(p)).ok(),
+        Some(v) if !v.text.trim().is_empty() => read_time(v).map_err(|p| dropped.push(p)).ok(),
         _ => None,
     };
     let created_at = time(&c.created_at);
@@ -352,6 +419,19 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     Ok((valid, dropped))
 }
 
+/// How likely a phone with this label reaches the person themselves: 0 is most likely.
+fn reach_rank(label: Option<&str>) -> u8 {
+    let label = label.map(str::to_lowercase);
+    match label.as_deref() {
+        Some("mobile" | "cell" | "iphone" | "whatsapp") => 0,
+        None | Some("main" | "primary" | "pref" | "voice") => 1,
+        Some("work" | "home" | "business") => 2,
+        Some("fax" | "pager" | "assistant" | "car" | "callback" | "company" | "other") => 4,
+        Some(other) if other.contains("fax") || other.contains("pager") => 4,
+        Some(_) => 3,
+    }
+}
+
 fn push_point(points: &mut Vec<PointRecord>, point: PointRecord) {
     match points.iter_mut().find(|p| p.key == point.key) {
         Some(existing) => {
@@ -375,6 +455,27 @@ mod tests {
         );
         assert_eq!(split_tags("customer|vip"), ["customer", "vip"]);
         assert_eq!(split_tags("a; b"), ["a", "b"]);
+        assert_eq!(split_tags("* starred ::: * myContacts ::: Friends"), ["Friends"]);
+    }
+
+    #[test]
+    fn times_are_read_in_the_forms_other_systems_export() {
+        let at = |t: &str| parse_time(t).map(|at| at.to_rfc3339());
+        let chatwoot = Some("2024-03-01T12:34:56+00:00".to_owned());
+        assert_eq!(at("2024-03-01 12:34:56 UTC"), chatwoot);
+        assert_eq!(at("2024-03-01T12:34:56Z"), chatwoot);
+        assert_eq!(at("2024-03-01T12:34:56"), chatwoot);
+        assert_eq!(at("2024-03-01 14:34:56 +0200"), chatwoot);
+        assert_eq!(at("1709296496"), chatwoot);
+        assert_eq!(at("1709296496000"), chatwoot);
+        assert_eq!(
+            at("2023-10-02 14:05"),
+            Some("2023-10-02T14:05:00+00:00".to_owned())
+        );
+        assert_eq!(at("2024-05-01"), Some("2024-05-01T00:00:00+00:00".to_owned()));
+        assert_eq!(at("01/05/2024"), None);
+        assert_eq!(at("yesterday"), None);
+        assert_eq!(at("12345"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::codec::decode::Decoded;
 use crate::codec::import::{ImportOptions, Run};
 use crate::codec::json::ContactJson;
 use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping};
-use crate::codec::points::parse_points;
+use crate::codec::points::{in_country, parse_points};
 use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{AttrIn, Candidate, PointVal, Problem, Val, split_tags};
 use crate::codec::sniff::sniff_delimiter;
@@ -165,7 +165,39 @@ fn content_hints(mapping: &mut [ColumnMapping], first_row: &csv::StringRecord) {
 }
 
 /// Builds the candidate of one CSV record.
-fn csv_candidate(mapping: &[ColumnMapping], labels: &[Option<usize>], cells: &[String]) -> Candidate {
+/// The columns that say something about another column: its points' label
+/// ([`Target::LabelOf`]) or its phones' country ([`Target::CountryOf`]), by that column.
+struct ColumnLinks {
+    labels: Vec<Option<usize>>,
+    countries: Vec<Vec<usize>>,
+}
+
+impl ColumnLinks {
+    fn new(mapping: &[ColumnMapping], width: usize) -> ColumnLinks {
+        let mut links = ColumnLinks {
+            labels: vec![None; width],
+            countries: vec![Vec::new(); width],
+        };
+        for m in mapping {
+            match m.target {
+                Target::LabelOf { column } => {
+                    if let Some(slot) = links.labels.get_mut(column) {
+                        *slot = Some(m.column);
+                    }
+                }
+                Target::CountryOf { column } => {
+                    if let Some(slot) = links.countries.get_mut(column) {
+                        slot.push(m.column);
+                    }
+                }
+                _ => {}
+            }
+        }
+        links
+    }
+}
+
+fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cells: &[String]) -> Candidate {
     let mut c = Candidate::default();
     let mut parts: [Option<Val>; 3] = [None, None, None];
     let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
@@ -175,11 +207,19 @@ fn csv_candidate(mapping: &[ColumnMapping], labels: &[Option<usize>], cells: &[S
             continue;
         }
         let val = || Val::new(text, m.header.clone());
-        let label_from_column = labels
+        let label_from_column = links
+            .labels
             .get(m.column)
             .copied()
             .flatten()
             .and_then(|l| label_cell(cell(l)));
+        let country = links
+            .countries
+            .get(m.column)
+            .into_iter()
+            .flatten()
+            .map(|&c| cell(c).trim())
+            .find(|c| !c.is_empty());
         let points = |list: &mut Vec<PointVal>, label: &Option<String>, primary: bool| {
             for (n, one) in text
                 .split(":::")
@@ -187,6 +227,9 @@ fn csv_candidate(mapping: &[ColumnMapping], labels: &[Option<usize>], cells: &[S
                 .filter(|s| !s.is_empty())
                 .enumerate()
             {
+                let one = country
+                    .and_then(|country| in_country(one, country))
+                    .unwrap_or_else(|| one.to_owned());
                 list.push(PointVal {
                     value: Val::new(one, m.header.clone()),
                     original: None,
@@ -196,7 +239,7 @@ fn csv_candidate(mapping: &[ColumnMapping], labels: &[Option<usize>], cells: &[S
             }
         };
         match &m.target {
-            Target::Ignore | Target::LabelOf { .. } => {}
+            Target::Ignore | Target::LabelOf { .. } | Target::CountryOf { .. } => {}
             Target::Name => c.name = c.name.take().or_else(|| Some(val())),
             Target::FirstName => parts[0] = Some(val()),
             Target::MiddleName => parts[1] = Some(val()),
@@ -232,6 +275,21 @@ fn csv_candidate(mapping: &[ColumnMapping], labels: &[Option<usize>], cells: &[S
             Target::Attribute { key } => {
                 c.attributes
                     .push((key.clone(), AttrIn::Text(text.to_owned()), m.header.clone()))
+            }
+        }
+    }
+    // Chatwoot's `name` beside its `middle_name` and `last_name`: the ones the name leaves out
+    // follow it. (A "Display Name" is the whole name as its owner wants it shown.)
+    if let Some(name) = c
+        .name
+        .as_mut()
+        .filter(|name| name.column.eq_ignore_ascii_case("name"))
+    {
+        let lower = name.text.to_lowercase();
+        for part in parts[1..].iter().flatten() {
+            let part = part.text.trim();
+            if !part.is_empty() && !lower.contains(&part.to_lowercase()) {
+                name.text = format!("{} {part}", name.text.trim());
             }
         }
     }
@@ -323,14 +381,7 @@ pub(crate) fn csv<R: Read>(
         }
     }
     apply_overrides(&mut mapping, options);
-    let mut labels: Vec<Option<usize>> = vec![None; header.len()];
-    for m in &mapping {
-        if let Target::LabelOf { column } = m.target
-            && let Some(slot) = labels.get_mut(column)
-        {
-            *slot = Some(m.column);
-        }
-    }
+    let links = ColumnLinks::new(&mapping, header.len());
     run.report.mapping = mapping.clone();
     run.report.unmapped = mapping
         .iter()
@@ -383,7 +434,7 @@ pub(crate) fn csv<R: Read>(
                 u.sample = Some(c.clone());
             }
         }
-        let candidate = csv_candidate(&mapping, &labels, &cells);
+        let candidate = csv_candidate(&mapping, &links, &cells);
         run.accept(line, Ok(candidate), Some(&header), Some(&cells), bytes.get())?;
     }
     Ok(())
