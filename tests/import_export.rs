@@ -2177,3 +2177,45 @@ fn google_current_export_names_from_nicknames_and_drops_system_groups() {
     // A row with a nickname and nothing else that names it.
     assert_eq!(named(&all, "Tía Rosa").tags[0].as_str(), "Family");
 }
+
+#[test]
+fn an_excel_for_mac_file_is_read_as_mac_roman() {
+    let (book, report) = commit_family("excel_mac_macroman_cr.csv", &ImportOptions::default());
+    assert_eq!(report.encoding, "macintosh");
+    assert_eq!((report.created, report.invalid), (3, 0), "{:?}", report.issues);
+    let mut names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+    names.sort();
+    assert_eq!(names, ["François Noël", "Jürgen Groß", "Renée Côté"]);
+}
+
+#[test]
+fn a_vcard_of_a_group_is_not_a_contact() {
+    let (book, report) = commit_family("icloud_v30.vcf", &ImportOptions::default());
+    assert_eq!((report.rows_read, report.skipped), (5, 1));
+    let all = contacts(&book);
+    assert_eq!(all.len(), 4);
+    assert!(all.iter().all(|c| c.name != "Friends"));
+    // Its members are cards of their own, with their categories as tags.
+    let johnny = named(&all, "Johnny Appleseed");
+    let tags: Vec<&str> = johnny.tags.iter().map(|t| t.as_str()).collect();
+    assert_eq!(tags, ["Friends", "Work"]);
+}
+
+#[test]
+fn a_mapping_of_a_column_the_file_does_not_have_is_refused() {
+    let mut options = ImportOptions::default();
+    options
+        .mapping
+        .insert("Emial".into(), Target::Email { label: None });
+    let csv = "name,email\nAna,ana@x.com\n";
+    let book = book();
+    for result in [
+        book.import_preview(csv.as_bytes(), &options),
+        book.import_commit(&api(), csv.as_bytes(), &options, go, None),
+    ] {
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Import);
+        assert!(err.to_string().contains("\"Emial\""), "{err}");
+    }
+    assert!(contacts(&book).is_empty());
+}

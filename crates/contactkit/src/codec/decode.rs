@@ -6,7 +6,7 @@ use std::io::{Chain, Cursor, Read};
 use std::rc::Rc;
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
+use encoding_rs::{Encoding, MACINTOSH, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 
 use crate::error::{Error, Result};
@@ -90,7 +90,39 @@ pub(crate) fn detect(prefix: &[u8], whole: bool) -> &'static Encoding {
     }
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     detector.feed(prefix, whole);
-    detector.guess(None, Utf8Detection::Allow)
+    match detector.guess(None, Utf8Detection::Allow) {
+        guess if guess == WINDOWS_1252 && looks_mac_roman(prefix) => MACINTOSH,
+        guess => guess,
+    }
+}
+
+/// Whether bytes `chardetng` takes for Windows-1252 are Mac OS Roman (what Excel for Mac and
+/// old Mac apps write), which it does not detect. Read as Windows-1252, Mac Roman's accented
+/// letters come out as C1 controls (its è, ç, ê: bytes Windows-1252 leaves undefined) or as
+/// symbols in the middle of words (`JŸrgen`, `Gro§`, `RenŽe`): neither happens in real
+/// Windows-1252 text, where such a symbol stands between words.
+fn looks_mac_roman(prefix: &[u8]) -> bool {
+    let (text, _) = WINDOWS_1252.decode_without_bom_handling(prefix);
+    let chars: Vec<char> = text.chars().collect();
+    let mut score = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).and_then(|b| chars.get(b)).copied();
+        let after = chars.get(i + 1).copied();
+        let between =
+            |test: fn(&char) -> bool| before.is_some_and(|b| test(&b)) && after.is_some_and(|a| test(&a));
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            score += 2;
+        } else if ("§†‡™•…€¶®©∞".contains(c) && between(|c| c.is_alphabetic()))
+            // Capitals inside a lower-case word; the lower-case š and ž are Czech letters.
+            || ("ŽŠŸ".contains(c) && between(|c| c.is_lowercase()))
+        {
+            score += 1;
+        }
+        if score >= 2 {
+            return true;
+        }
+    }
+    false
 }
 
 /// Text in UTF-16 without a BOM has a zero byte in every other place for ASCII characters:
@@ -129,5 +161,16 @@ mod tests {
             .collect();
         assert_eq!(detect(&le, true), UTF_16LE);
         assert_eq!(detect("é,ü".as_bytes(), true), encoding_rs::UTF_8);
+    }
+
+    #[test]
+    fn mac_roman_is_told_from_windows_1252() {
+        let (mac, _, _) = MACINTOSH.encode("name,city\rJürgen Groß,München\rRenée Côté,Montréal\r");
+        assert_eq!(detect(&mac, true), MACINTOSH);
+        let (windows, _, _) =
+            WINDOWS_1252.encode("name,city\r\nJürgen Groß,München\r\nRenée Côté,Montréal\r\n");
+        assert_eq!(detect(&windows, true), WINDOWS_1252);
+        let (czech, _, _) = WINDOWS_1252.encode("name,note\r\nŠimon Novák,Škoda © 2020 – Praha\r\n");
+        assert_ne!(detect(&czech, true), MACINTOSH);
     }
 }

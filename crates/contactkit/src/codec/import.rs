@@ -336,7 +336,7 @@ impl Run<'_, '_, '_> {
         }
     }
 
-    /// Counts a row skipped for a reason of its own (a repeated header).
+    /// Counts a row skipped for a reason of its own (a repeated header, a vCard of a group).
     pub(crate) fn skip(&mut self) {
         self.report.rows_read += 1;
         self.report.skipped += 1;

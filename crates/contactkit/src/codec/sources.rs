@@ -88,17 +88,32 @@ fn label_cell(cell: &str) -> Option<String> {
     (!label.is_empty()).then_some(label)
 }
 
-fn apply_overrides(mapping: &mut [ColumnMapping], options: &ImportOptions) {
+/// Applies the caller's mapping by header name (exactly, else ignoring case and spacing). A
+/// name no column has is refused: a typo must not leave a column mapped as suggested.
+fn apply_overrides(mapping: &mut [ColumnMapping], options: &ImportOptions) -> Result<()> {
     let loose = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     for (name, target) in &options.mapping {
         let hit = mapping
             .iter()
             .position(|m| m.header == *name)
             .or_else(|| mapping.iter().position(|m| loose(&m.header) == loose(name)));
-        if let Some(i) = hit {
-            mapping[i].target = target.clone();
+        match hit {
+            Some(i) => mapping[i].target = target.clone(),
+            None => {
+                let headers: Vec<String> = mapping.iter().map(|m| format!("{:?}", m.header)).collect();
+                return Err(Error::Import {
+                    line: 1,
+                    column: Some(name.clone()),
+                    byte: None,
+                    reason: format!(
+                        "the mapping names a column {name:?} that the header does not have (it has {})",
+                        headers.join(", ")
+                    ),
+                });
+            }
         }
     }
+    Ok(())
 }
 
 /// A file without a header row: its first row is data. Columns holding an email become
@@ -380,7 +395,7 @@ pub(crate) fn csv<R: Read>(
             }
         }
     }
-    apply_overrides(&mut mapping, options);
+    apply_overrides(&mut mapping, options)?;
     let links = ColumnLinks::new(&mapping, header.len());
     run.report.mapping = mapping.clone();
     run.report.unmapped = mapping
@@ -575,6 +590,17 @@ fn short(text: &str) -> String {
 
 /// Reads a vCard input card by card: lines are gathered from `BEGIN:VCARD` to `END:VCARD`,
 /// and each card is parsed by `calcard`.
+/// Whether a card stands for a group of contacts, not a person (vCard 4.0's `KIND:group`,
+/// Apple's `X-ADDRESSBOOKSERVER-KIND:group`): skipped, as its members are cards of their own.
+fn is_group_card(card: &str) -> bool {
+    card.lines().any(|line| {
+        let line = line.trim().to_ascii_lowercase();
+        line.strip_prefix("kind:")
+            .or_else(|| line.strip_prefix("x-addressbookserver-kind:"))
+            .is_some_and(|kind| kind.trim() == "group")
+    })
+}
+
 pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> Result<()> {
     let bytes = decoded.bytes_read;
     let mut reader = BufReader::new(decoded.reader);
@@ -609,7 +635,10 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> 
             }
             card.push_str(piece);
             card.push_str("\r\n");
-            if bare.eq_ignore_ascii_case("END:VCARD") {
+            if bare.eq_ignore_ascii_case("END:VCARD") && is_group_card(&card) {
+                run.skip();
+                card.clear();
+            } else if bare.eq_ignore_ascii_case("END:VCARD") {
                 let row = match VCard::parse(&card) {
                     Ok(parsed) => Ok(crate::codec::vcard::candidate(&parsed)),
                     Err(e) => Err(Problem {
