@@ -319,7 +319,7 @@ fn vcards_keep_every_valid_tel_and_email_with_its_type() {
         phones(c),
         [("+14186569254", Some("work")), ("+14182626501", Some("mobile"))]
     );
-    assert_eq!(c.phones[0].original, "tel:+1-418-656-9254;ext=102");
+    assert_eq!(c.phones[0].original, "+1-418-656-9254;ext=102");
     assert_eq!(emails(c), [("simon.perreault@viagenie.ca", Some("work"))]);
 
     let (book, _) = commit_file("vcard/ezvcard__John_Doe_EVOLUTION.vcf");

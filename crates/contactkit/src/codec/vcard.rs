@@ -210,9 +210,14 @@ pub(crate) fn candidate(card: &VCard) -> Candidate {
                 };
                 let primary = !*taken && is_preferred(entry);
                 *taken |= primary;
+                // vCard 4.0 writes phones as `tel:` URIs: the number as written is what follows.
+                let original = value
+                    .get(..4)
+                    .filter(|scheme| !is_email && scheme.eq_ignore_ascii_case("tel:"))
+                    .map(|_| value[4..].trim().to_owned());
                 let point = PointVal {
                     value: Val::new(value, if is_email { "EMAIL" } else { "TEL" }),
-                    original: None,
+                    original,
                     label: point_label(card, entry),
                     primary,
                 };

@@ -985,19 +985,13 @@ impl Writer for Sql<'_> {
                 }
             }
         }
-        let reindex = self.bulk_load.is_none();
-        let keys_indexed = self
-            .bulk_load
-            .as_ref()
-            .is_none_or(|load| load.point_keys.is_none());
-        let inserted = batch::insert_contacts(
-            self.conn,
-            contacts,
-            actor,
-            reindex,
-            keys_indexed,
-            &mut self.tag_ids,
-        );
+        let load = self.bulk_load.as_ref();
+        let upkeep = batch::Upkeep {
+            reindex: load.is_none(),
+            point_keys: load.is_none_or(|load| load.point_keys.is_none()),
+            link_trigger: load.is_none_or(|load| load.dropped.is_none()),
+        };
+        let inserted = batch::insert_contacts(self.conn, contacts, actor, upkeep, &mut self.tag_ids);
         if let Some(load) = &mut self.bulk_load {
             // A failed batch may have written some of its contacts: rebuild in the book then.
             let handed_over = match (&inserted, &load.search) {
