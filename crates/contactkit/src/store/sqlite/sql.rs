@@ -1061,10 +1061,7 @@ impl Writer for Sql<'_> {
                                     .map(|()| None),
                             })
                             .and_then(|rows| {
-                                search::restore(self.conn, &dropped)?;
-                                if let Some(sql) = &point_keys {
-                                    search::restore_point_keys(self.conn, sql)?;
-                                }
+                                search::restore_in_parallel(self.conn, &dropped, point_keys.as_deref())?;
                                 match rows {
                                     Some(rows) if rows.copy_into(self.conn)? => Ok(()),
                                     Some(_) => search::rebuild_search_rows(self.conn),
