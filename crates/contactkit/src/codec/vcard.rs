@@ -121,6 +121,65 @@ fn param_texts(entry: &VCardEntry, name: &VCardParameterName) -> Vec<String> {
 
 /// The label of a TEL or EMAIL from its types (the most telling one) or its Apple-style
 /// `itemN.X-ABLabel`.
+/// The custom label Android's contacts app writes on a phone or email of a vCard 2.1, as
+/// `TEL;X-CUSTOM(WhatsApp):…` or, quoted-printable, `TEL;X-CUSTOM(CHARSET=UTF-8,ENCODING=
+/// QUOTED-PRINTABLE,=57=68=61=74=73=41=70=70):…`. The parser reads the parenthesis as
+/// parameters named `X-CUSTOM(CHARSET` (or `X-CUSTOM(WhatsApp)`): the label is the last part,
+/// before the `)`.
+fn android_custom_label(entry: &VCardEntry) -> Option<String> {
+    const PREFIX: &str = "x-custom(";
+    let mut parts = Vec::new();
+    for p in &entry.params {
+        let VCardParameterName::Other(name) = &p.name else {
+            continue;
+        };
+        let Some(rest) = name
+            .get(..PREFIX.len())
+            .filter(|n| n.eq_ignore_ascii_case(PREFIX))
+        else {
+            continue;
+        };
+        match &p.value {
+            VCardParameterValue::Text(text) => parts.push(text.clone()),
+            _ => parts.push(name[rest.len()..].to_owned()),
+        }
+    }
+    let quoted = parts
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case("ENCODING=QUOTED-PRINTABLE"));
+    let last = parts.last()?.trim().trim_end_matches(')').trim();
+    let label = if quoted {
+        decode_quoted_printable(last)?
+    } else {
+        last.to_owned()
+    };
+    (!label.trim().is_empty()).then(|| label.trim().to_owned())
+}
+
+/// `=57=68…` as the UTF-8 text it encodes (`None` when it is not valid UTF-8).
+fn decode_quoted_printable(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 fn point_label(card: &VCard, entry: &VCardEntry) -> Option<String> {
     if let Some(group) = &entry.group {
         let custom = card.entries.iter().find(|e| {
@@ -137,6 +196,9 @@ fn point_label(card: &VCard, entry: &VCardEntry) -> Option<String> {
                 return Some(text);
             }
         }
+    }
+    if let Some(custom) = android_custom_label(entry) {
+        return Some(custom.to_lowercase());
     }
     let types = param_texts(entry, &VCardParameterName::Type);
     let legacy: Vec<String> = entry
@@ -256,6 +318,14 @@ pub(crate) fn candidate(card: &VCard) -> Candidate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn android_custom_labels_are_read_plain_or_quoted_printable() {
+        let text = "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Ana\r\nTEL;X-CUSTOM(CHARSET=UTF-8,ENCODING=QUOTED-PRINTABLE,=57=68=61=74=73=41=70=70):+49 151 11112222\r\nTEL;X-CUSTOM(Signal):+49 151 11113333\r\nEND:VCARD\r\n";
+        let c = candidate(&VCard::parse(text).unwrap());
+        let labels: Vec<Option<&str>> = c.phones.iter().map(|p| p.label.as_deref()).collect();
+        assert_eq!(labels, [Some("whatsapp"), Some("signal")]);
+    }
 
     #[test]
     fn legacy_types_and_apple_labels_become_labels() {
