@@ -12,6 +12,7 @@ mod search_build;
 mod short;
 mod sql;
 mod sync;
+mod tag_tables;
 mod wire;
 
 use std::path::{Path, PathBuf};

@@ -227,6 +227,9 @@ pub(super) fn rebuild_ranked(conn: &Connection) -> Result<()> {
         conn.execute_batch("UPDATE contacts SET name_rank = NULL")?;
     }
     conn.execute_batch(include_str!("rebuild.sql"))?;
+    if !super::tag_tables::rebuild(conn)? {
+        conn.execute_batch(include_str!("rebuild_tags.sql"))?;
+    }
     Ok(())
 }
 

@@ -985,3 +985,58 @@ fn a_book_in_memory_searches_the_search_rows_its_load_copied_in() {
         0
     );
 }
+
+/// `tag_facts` rows: tag, verification, created time, contact.
+type FactRow = (i64, String, i64, i64);
+/// `tag_activity` rows: tag, activity key, contact.
+type ActivityRow = (i64, i64, i64);
+
+fn tag_table_rows(conn: &Connection) -> (Vec<FactRow>, Vec<ActivityRow>) {
+    let facts = conn
+        .prepare("SELECT tag_id, verification, created_at, contact_id FROM tag_facts ORDER BY 1, 2, 3, 4")
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .expect("facts");
+    let activity = conn
+        .prepare("SELECT tag_id, activity_key, contact_id FROM tag_activity ORDER BY 1, 2, 3")
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .expect("activity");
+    (facts, activity)
+}
+
+#[test]
+fn the_tag_tables_rebuilt_in_memory_are_those_the_triggers_and_the_sql_write() {
+    let mut conn = Connection::open_in_memory().expect("open");
+    migrate_to(&mut conn, LATEST).expect("schema");
+    // Contacts with every verification, times and no activity, ids with gaps, and tags in
+    // an order that is neither by id nor by name; the triggers keep the tag tables.
+    conn.execute_batch(
+        "INSERT INTO tags (id, name, key) VALUES (3, 'Hot', 'hot'), (1, 'Cold', 'cold'), (7, 'VIP', 'vip');
+         INSERT INTO contacts (id, name, name_key, source, verification, created_at, updated_at, last_activity_at)
+         VALUES (2, 'A', 'a', 'api', 'verified', 500, 0, NULL),
+                (5, 'B', 'b', 'api', 'failed', 100, 0, 900),
+                (6, 'C', 'c', 'api', 'pending', 100, 0, 100),
+                (9, 'D', 'd', 'api', 'unverified', 300, 0, NULL),
+                (40, 'E', 'e', 'api', 'verified', 100, 0, 50);
+         INSERT INTO contact_tags (contact_id, tag_id) VALUES
+                (9, 3), (2, 3), (40, 3), (5, 1), (6, 1), (9, 7), (2, 7), (6, 7), (5, 7), (40, 7);",
+    )
+    .expect("rows");
+    let maintained = tag_table_rows(&conn);
+    assert_eq!((maintained.0.len(), maintained.1.len()), (10, 10));
+    assert!(super::tag_tables::rebuild(&conn).expect("rebuild"));
+    assert_eq!(tag_table_rows(&conn), maintained);
+    conn.execute_batch(include_str!("rebuild_tags.sql")).expect("sql");
+    assert_eq!(tag_table_rows(&conn), maintained);
+    // In key order: the table read in rowid-less storage order is already sorted.
+    let stored: Vec<i64> = conn
+        .prepare("SELECT contact_id FROM tag_facts WHERE tag_id = 7")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("tag 7");
+    assert_eq!(stored, [5, 6, 9, 40, 2]);
+}
