@@ -179,7 +179,6 @@ fn content_hints(mapping: &mut [ColumnMapping], first_row: &csv::StringRecord) {
     }
 }
 
-/// Builds the candidate of one CSV record.
 /// The columns that say something about another column: its points' label
 /// ([`Target::LabelOf`]) or its phones' country ([`Target::CountryOf`]), by that column.
 struct ColumnLinks {
@@ -212,6 +211,7 @@ impl ColumnLinks {
     }
 }
 
+/// Builds the candidate of one CSV record.
 fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cells: &[String]) -> Candidate {
     let mut c = Candidate::default();
     let mut parts: [Option<Val>; 3] = [None, None, None];
@@ -228,13 +228,14 @@ fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cells: &[String
             .copied()
             .flatten()
             .and_then(|l| label_cell(cell(l)));
+        let is_phone = matches!(m.target, Target::Phone { .. } | Target::AdditionalPhone { .. });
         let country = links
             .countries
             .get(m.column)
             .into_iter()
             .flatten()
             .map(|&c| cell(c).trim())
-            .find(|c| !c.is_empty());
+            .find(|c| is_phone && !c.is_empty());
         let points = |list: &mut Vec<PointVal>, label: &Option<String>, primary: bool| {
             for (n, one) in text
                 .split(":::")
