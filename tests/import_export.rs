@@ -56,6 +56,22 @@ fn commit_file(relative: &str) -> (Book, ImportReport) {
     (book, report)
 }
 
+/// Commits `input` into `book` with default options and an error report; returns the import's
+/// report and the error report's text.
+fn commit_with_error_report(book: &Book, input: &str) -> (ImportReport, String) {
+    let mut errors = Vec::new();
+    let report = book
+        .import_commit(
+            &api(),
+            input.as_bytes(),
+            &ImportOptions::default(),
+            go,
+            Some(&mut errors),
+        )
+        .unwrap();
+    (report, String::from_utf8(errors).unwrap())
+}
+
 fn emails(c: &Contact) -> Vec<(&str, Option<&str>)> {
     c.emails
         .iter()
@@ -820,16 +836,7 @@ fn abort_stops_at_the_first_duplicate_and_writes_nothing() {
 fn the_error_report_lists_rejected_rows_ready_to_fix() {
     let (book, _) = seeded();
     let csv = "name,email,notes\nBad,nope,keep me\nAna,ana@x.com,dup\nOk,ok@x.com,\n";
-    let mut errors = Vec::new();
-    book.import_commit(
-        &api(),
-        csv.as_bytes(),
-        &ImportOptions::default(),
-        go,
-        Some(&mut errors),
-    )
-    .unwrap();
-    let text = String::from_utf8(errors).unwrap();
+    let (_, text) = commit_with_error_report(&book, csv);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "name,email,notes,import_line,import_error");
     assert!(lines[1].starts_with("Bad,nope,keep me,2,email: "), "{}", lines[1]);
@@ -844,22 +851,9 @@ fn the_error_report_lists_rejected_rows_ready_to_fix() {
 #[test]
 fn a_row_with_several_problems_is_one_record_of_the_error_report() {
     let book = book();
-    let csv = "name,email,phone,verification
-,nope,12,maybe
-Ok,ok@x.com,,
-";
-    let mut errors = Vec::new();
-    let report = book
-        .import_commit(
-            &api(),
-            csv.as_bytes(),
-            &ImportOptions::default(),
-            go,
-            Some(&mut errors),
-        )
-        .unwrap();
+    let csv = "name,email,phone,verification\n,nope,12,maybe\nOk,ok@x.com,,\n";
+    let (report, text) = commit_with_error_report(&book, csv);
     assert!(report.issues.len() >= 3, "{:?}", report.issues);
-    let text = String::from_utf8(errors).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), 1, "{text}");
@@ -1625,35 +1619,16 @@ fn hubspot_export_imports_with_its_mobile_as_the_primary_phone() {
 #[test]
 fn the_error_report_of_json_and_vcard_input_names_line_column_and_value() {
     let ndjson = "{\"name\": \"Ok\", \"email\": \"ok@x.com\"}\n{\"name\": \"\", \"phone\": \"12\"}\n";
-    let mut errors = Vec::new();
-    book()
-        .import_commit(
-            &api(),
-            ndjson.as_bytes(),
-            &ImportOptions::default(),
-            go,
-            Some(&mut errors),
-        )
-        .unwrap();
-    let text = String::from_utf8(errors).unwrap();
+    let (_, text) = commit_with_error_report(&book(), ndjson);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "import_line,column,value,import_error");
     assert!(lines.iter().any(|l| l.starts_with("2,phone,12,")), "{text}");
 
     let vcard = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\nEMAIL:ana@x.com\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:No End\r\n";
-    let mut errors = Vec::new();
-    let report = book()
-        .import_commit(
-            &api(),
-            vcard.as_bytes(),
-            &ImportOptions::default(),
-            go,
-            Some(&mut errors),
-        )
-        .unwrap();
+    let (report, text) = commit_with_error_report(&book(), vcard);
     assert_eq!((report.created, report.invalid), (1, 1));
     assert_eq!(report.issues[0].line, 6);
-    assert!(String::from_utf8(errors).unwrap().contains("no END:VCARD"));
+    assert!(text.contains("no END:VCARD"));
 }
 
 #[test]

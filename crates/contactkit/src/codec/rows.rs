@@ -171,7 +171,7 @@ pub(crate) fn format_number(n: f64) -> String {
 /// `T`, an offset written `+0200` or `+02:00`, seconds left out (HubSpot's
 /// `2023-10-02 14:05`), and Unix time in seconds or milliseconds. A time without a zone is
 /// read as UTC.
-pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     let t = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
         return Some(at.with_timezone(&Utc));

@@ -595,10 +595,11 @@ fn short(text: &str) -> String {
 /// Apple's `X-ADDRESSBOOKSERVER-KIND:group`): skipped, as its members are cards of their own.
 fn is_group_card(card: &str) -> bool {
     card.lines().any(|line| {
-        let line = line.trim().to_ascii_lowercase();
-        line.strip_prefix("kind:")
-            .or_else(|| line.strip_prefix("x-addressbookserver-kind:"))
-            .is_some_and(|kind| kind.trim() == "group")
+        let Some((name, value)) = line.trim().split_once(':') else {
+            return false;
+        };
+        (name.eq_ignore_ascii_case("kind") || name.eq_ignore_ascii_case("x-addressbookserver-kind"))
+            && value.trim().eq_ignore_ascii_case("group")
     })
 }
 
