@@ -832,6 +832,42 @@ fn abort_stops_at_the_first_duplicate_and_writes_nothing() {
     );
 }
 
+/// Rows read, validated and decided on three threads: an import that stops early (a duplicate
+/// under abort, a cancel) while thousands of rows are still unread ends without waiting for
+/// them, writes nothing, and reports its own error, not the reading's.
+#[test]
+fn an_import_that_stops_early_leaves_the_rest_of_a_long_file_unread() {
+    let (book, _) = seeded();
+    let rows: String = (0..20_000).map(|i| format!("P{i},p{i}@x.com\n")).collect();
+    let csv = format!("name,email\nFirst,first@x.com\nAna,ANA@x.com\n{rows}");
+    let abort = ImportOptions {
+        on_duplicate: OnDuplicate::Abort,
+        ..ImportOptions::default()
+    };
+    let err = book
+        .import_commit(&api(), csv.as_bytes(), &abort, go, None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Import { line: 3, .. }), "{err}");
+    assert_eq!(contacts(&book).len(), 1);
+
+    // A JSON array broken after many good elements, with a duplicate before the break: the
+    // duplicate is the earlier error. Without the duplicate, the break is the error.
+    let elements: Vec<String> = (0..10_000)
+        .map(|i| format!(r#"{{"name":"J{i}","email":"j{i}@x.com"}}"#))
+        .collect();
+    let broken = |first: &str| format!("[{first},{},{{\"name\": ]", elements.join(","));
+    let err = book
+        .import_preview(broken(r#"{"name":"A","email":"ana@x.com"}"#).as_bytes(), &abort)
+        .unwrap_err();
+    assert!(matches!(err, Error::Import { line: 1, .. }), "{err}");
+    assert!(err.to_string().contains("duplicate policy is abort"), "{err}");
+    let err = book
+        .import_commit(&api(), broken(r#"{"name":"B"}"#).as_bytes(), &abort, go, None)
+        .unwrap_err();
+    assert!(err.to_string().contains("not an array of contacts"), "{err}");
+    assert_eq!(contacts(&book).len(), 1, "the rows before the break were rolled back");
+}
+
 #[test]
 fn the_error_report_lists_rejected_rows_ready_to_fix() {
     let (book, _) = seeded();

@@ -143,10 +143,25 @@ pub fn import(book: &Book, actor: &Actor, args: ImportArgs) -> Result<(), Failur
     }
     let report = report?;
     if args.json {
-        output::json(&report)
+        output::json(&report)?;
     } else {
-        print_report(&report, args.errors.as_deref())
+        print_report(&report, args.errors.as_deref())?;
     }
+    nothing_imported(&report)
+}
+
+/// A committed import whose every row was rejected as invalid is a failure of its input:
+/// scripts see exit code 3 (the report is printed first). Rows skipped as duplicates are not
+/// rejections: importing the same file twice succeeds.
+fn nothing_imported(report: &contactkit::ImportReport) -> Result<(), Failure> {
+    let imported = report.created + report.updated + report.skipped;
+    if report.invalid > 0 && imported == 0 {
+        return Err(Failure::bad_input(format!(
+            "no row could be imported: all {} were rejected (see the reasons above)",
+            report.invalid
+        )));
+    }
+    Ok(())
 }
 
 pub fn export(book: &Book, actor: &Actor, args: ExportArgs) -> Result<(), Failure> {

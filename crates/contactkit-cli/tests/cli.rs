@@ -590,3 +590,32 @@ fn the_readme_main_job_imports_the_sample_and_lists_it() {
     assert_eq!(c["additional_phones"][0]["value"], "+48512345678");
     assert_eq!(c["tags"], serde_json::json!(["Buyer"]));
 }
+
+#[test]
+fn an_import_that_rejects_every_row_exits_with_bad_input_after_its_report() {
+    let b = book();
+    let dir = b.db.parent().expect("dir").to_owned();
+    let hopeless = dir.join("hopeless.csv");
+    std::fs::write(&hopeless, "name,email\n,not-an-email\n,also-bad\n").expect("csv");
+    let out = run(&b.db, &["import", hopeless.to_str().expect("path"), "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("the report is still printed");
+    assert_eq!(
+        (report["invalid"].as_u64(), report["created"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("all 2 were rejected"));
+    // The dry run reviews the same file without failing, and a file of duplicates only (a
+    // second import of the same rows) is not a failure either.
+    ok(&b.db, &["import", hopeless.to_str().expect("path"), "--dry-run"]);
+    let people = dir.join("people.csv");
+    std::fs::write(&people, "name,email\nAna,ana@example.com\n").expect("csv");
+    ok(&b.db, &["import", people.to_str().expect("path")]);
+    let again = json(&b.db, &["import", people.to_str().expect("path"), "--json"]);
+    assert_eq!(again["skipped"], 1);
+}

@@ -1,9 +1,9 @@
 //! Text decoding of an import's input: BOM first, then UTF-16 without BOM, then `chardetng`'s
 //! guess; decoded to UTF-8 as it streams by `encoding_rs_io`.
 
-use std::cell::Cell;
 use std::io::{Chain, Cursor, Read};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, MACINTOSH, UTF_16BE, UTF_16LE, WINDOWS_1252};
@@ -17,13 +17,13 @@ pub(crate) const PREFIX_BYTES: usize = 64 * 1024;
 /// Counts the bytes read from the raw input, for progress.
 pub(crate) struct Counting<R> {
     inner: R,
-    count: Rc<Cell<u64>>,
+    count: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -38,17 +38,22 @@ pub(crate) struct Decoded<R> {
     pub encoding: &'static Encoding,
     /// The decoded first bytes (at most [`PREFIX_BYTES`] of input), for sniffing.
     pub prefix: String,
-    /// Bytes of raw input read so far (shared with the reader).
-    pub bytes_read: Rc<Cell<u64>>,
+    /// Bytes of raw input read so far (shared with the reader; see [`bytes_done`]).
+    pub bytes_read: Arc<AtomicU64>,
+}
+
+/// The bytes of raw input read so far, from a [`Decoded::bytes_read`].
+pub(crate) fn bytes_done(count: &AtomicU64) -> u64 {
+    count.load(Ordering::Relaxed)
 }
 
 /// Opens `input`: `encoding` is a WHATWG label (`windows-1252`, `shift_jis`, `utf-16le`...)
 /// or `None` to detect it.
 pub(crate) fn open<R: Read>(input: R, encoding: Option<&str>) -> Result<Decoded<R>> {
-    let count = Rc::new(Cell::new(0));
+    let count = Arc::new(AtomicU64::new(0));
     let mut raw = Counting {
         inner: input,
-        count: Rc::clone(&count),
+        count: Arc::clone(&count),
     };
     let mut prefix = Vec::with_capacity(PREFIX_BYTES);
     (&mut raw).take(PREFIX_BYTES as u64).read_to_end(&mut prefix)?;

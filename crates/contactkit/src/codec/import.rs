@@ -15,9 +15,10 @@ use crate::audit::AuditAction;
 use crate::book::{Book, email_records, now, phone_records, record_change, record_of};
 use crate::codec::Progress;
 use crate::codec::decode;
+use crate::codec::intake::{Incoming, Intake, PendingRow};
 use crate::codec::mapping::Target;
 use crate::codec::report::{ErrorReport, ImportReport, IssueKind, RowIssue};
-use crate::codec::rows::{Candidate, Problem, Valid, validate};
+use crate::codec::rows::{Problem, Valid, validate};
 use crate::codec::seen::SeenKeys;
 use crate::codec::sniff::{Sniffed, sniff_format};
 use crate::codec::sources;
@@ -118,15 +119,15 @@ impl Mode<'_> {
 
 /// The state of one import pass.
 ///
-/// Rows arrive one by one from a source ([`Run::accept`]) and wait in batches of [`BATCH`];
-/// a full batch is validated on a worker thread (phone parsing is most of a row's cost)
-/// while this thread reads the next one, then decided in file order here. New contacts are
-/// written in batches too ([`Writer::insert_contacts`]) and announced by one `import_batch`
-/// event; updated contacts go one by one, each with its own change event.
+/// Three threads share the work. The source reads rows on one and hands them to an
+/// [`Intake`], which sends them in batches to the second; that one validates them (phone
+/// parsing is most of a row's cost); this one decides each validated batch in file order
+/// ([`Run::decide_batch`]) and writes it. New contacts are written in batches too
+/// ([`Writer::insert_contacts`]) and announced by one `import_batch` event; updated contacts
+/// go one by one, each with its own change event.
 pub(crate) struct Run<'a, 'p, 'w> {
     mode: Mode<'a>,
     on_duplicate: OnDuplicate,
-    region: PhoneRegion,
     pub report: ImportReport,
     /// Every email/phone key seen in the file, with the line of its first row.
     seen: SeenKeys,
@@ -142,33 +143,31 @@ pub(crate) struct Run<'a, 'p, 'w> {
     contacts_at_start: u64,
     /// The CSV header, for the error report.
     header: Option<Vec<String>>,
-    /// Rows read but not validated yet.
-    pending: Vec<PendingRow>,
     /// Validated new contacts not written yet.
     creates: Vec<NewContactRecord>,
-    /// The validation worker, when there is more than one core.
-    validator: Option<Validator>,
 }
-
-/// Rows are validated and written in batches of this many.
-const BATCH: usize = 2048;
 
 /// New contacts are written this many at a time (or fewer at the end), their points in key
 /// order: the larger the batch, the closer together its inserts land in the points' index.
 const WRITE_BATCH: usize = 8 * 1024;
 
-/// A row as a source gave it.
-struct PendingRow {
-    line: u64,
-    row: std::result::Result<Candidate, Problem>,
-    cells: Option<Vec<String>>,
-    bytes_done: u64,
+/// A row after validation.
+enum Checked {
+    /// A row with nothing in it.
+    Blank,
+    /// A valid row, and the values left out of it.
+    Valid(Valid, Vec<Problem>),
+    /// A rejected row and why.
+    Invalid(Vec<Problem>),
+    /// A row its source skipped.
+    Skipped,
 }
 
-/// A row after validation: `Ok(None)` is a blank row.
+/// A validated row, with what its source gave besides.
 struct CheckedRow {
     line: u64,
-    checked: std::result::Result<Option<(Valid, Vec<Problem>)>, Vec<Problem>>,
+    checked: Checked,
+    header: Option<Vec<String>>,
     cells: Option<Vec<String>>,
     bytes_done: u64,
 }
@@ -177,92 +176,25 @@ fn check(rows: Vec<PendingRow>, region: PhoneRegion) -> Vec<CheckedRow> {
     rows.into_iter()
         .map(|p| CheckedRow {
             line: p.line,
-            checked: match p.row {
-                Ok(c) if c.is_blank() => Ok(None),
-                Ok(c) => validate(c, region).map(Some),
-                Err(problem) => Err(vec![problem]),
+            checked: match p.incoming {
+                Incoming::Row(Ok(c)) if c.is_blank() => Checked::Blank,
+                Incoming::Row(Ok(c)) => match validate(c, region) {
+                    Ok((valid, dropped)) => Checked::Valid(valid, dropped),
+                    Err(problems) => Checked::Invalid(problems),
+                },
+                Incoming::Row(Err(problem)) => Checked::Invalid(vec![problem]),
+                Incoming::Skipped => Checked::Skipped,
             },
+            header: p.header,
             cells: p.cells,
             bytes_done: p.bytes_done,
         })
         .collect()
 }
 
-/// The channels to the validation worker; at most two batches are in flight, so the worker
-/// always has the next one while this thread writes the last.
-struct Validator {
-    to: mpsc::SyncSender<Vec<PendingRow>>,
-    from: mpsc::Receiver<Vec<CheckedRow>>,
-    in_flight: usize,
-}
-
 impl Run<'_, '_, '_> {
-    /// Takes one row from a source. It is validated, checked for duplicates and created,
-    /// updated or skipped when its batch is full, or at [`Run::finish`].
-    pub(crate) fn accept(
-        &mut self,
-        line: u64,
-        row: std::result::Result<Candidate, Problem>,
-        header: Option<&[String]>,
-        cells: Option<&[String]>,
-        bytes_done: u64,
-    ) -> Result<()> {
-        if self.header.is_none()
-            && let Some(header) = header
-        {
-            self.header = Some(header.to_vec());
-        }
-        let cells = cells.filter(|_| self.errors.is_some()).map(<[String]>::to_vec);
-        self.pending.push(PendingRow {
-            line,
-            row,
-            cells,
-            bytes_done,
-        });
-        if self.pending.len() >= BATCH {
-            self.dispatch()?;
-        }
-        Ok(())
-    }
-
-    /// Sends the pending rows to be validated, and decides the batch before them.
-    fn dispatch(&mut self) -> Result<()> {
-        let rows = std::mem::take(&mut self.pending);
-        match &mut self.validator {
-            Some(v) => {
-                if v.to.send(rows).is_err() {
-                    return Err(worker_gone());
-                }
-                v.in_flight += 1;
-                if v.in_flight > 1 {
-                    self.receive()?;
-                }
-                Ok(())
-            }
-            None => {
-                let checked = check(rows, self.region);
-                self.decide_batch(checked)
-            }
-        }
-    }
-
-    fn receive(&mut self) -> Result<()> {
-        let Some(v) = &mut self.validator else {
-            return Ok(());
-        };
-        let checked = v.from.recv().map_err(|_| worker_gone())?;
-        v.in_flight -= 1;
-        self.decide_batch(checked)
-    }
-
-    /// Decides every row still waiting and writes the last new contacts.
+    /// Writes the last new contacts.
     fn finish(&mut self) -> Result<()> {
-        if !self.pending.is_empty() {
-            self.dispatch()?;
-        }
-        while self.validator.as_ref().is_some_and(|v| v.in_flight > 0) {
-            self.receive()?;
-        }
         self.flush_creates()
     }
 
@@ -278,6 +210,9 @@ impl Run<'_, '_, '_> {
 
     fn decide_row(&mut self, row: CheckedRow) -> Result<()> {
         self.report.rows_read += 1;
+        if self.header.is_none() {
+            self.header = row.header;
+        }
         let header = self.header.take();
         let cells = row.cells.as_deref();
         let decided = self.decide_checked(row.line, row.checked, header.as_deref(), cells);
@@ -297,16 +232,20 @@ impl Run<'_, '_, '_> {
     fn decide_checked(
         &mut self,
         line: u64,
-        checked: std::result::Result<Option<(Valid, Vec<Problem>)>, Vec<Problem>>,
+        checked: Checked,
         header: Option<&[String]>,
         cells: Option<&[String]>,
     ) -> Result<()> {
         match checked {
-            Ok(None) => {
+            Checked::Blank => {
                 self.report.blank += 1;
                 Ok(())
             }
-            Ok(Some((valid, dropped))) => {
+            Checked::Skipped => {
+                self.report.skipped += 1;
+                Ok(())
+            }
+            Checked::Valid(valid, dropped) => {
                 for p in dropped {
                     let issue = RowIssue {
                         line,
@@ -319,7 +258,7 @@ impl Run<'_, '_, '_> {
                 }
                 self.decide(line, valid, header, cells)
             }
-            Err(problems) => {
+            Checked::Invalid(problems) => {
                 self.report.invalid += 1;
                 for p in problems {
                     let issue = RowIssue {
@@ -334,12 +273,6 @@ impl Run<'_, '_, '_> {
                 Ok(())
             }
         }
-    }
-
-    /// Counts a row skipped for a reason of its own (a repeated header, a vCard of a group).
-    pub(crate) fn skip(&mut self) {
-        self.report.rows_read += 1;
-        self.report.skipped += 1;
     }
 
     fn issue(&mut self, issue: RowIssue, header: Option<&[String]>, cells: Option<&[String]>) -> Result<()> {
@@ -451,6 +384,8 @@ impl Run<'_, '_, '_> {
             return;
         }
         let record = ContactRecord {
+            // Folded here, not on the validation thread: a string made there and kept until
+            // its batch is written left glibc's heap 6 MB larger at 1M rows.
             name_key: fold(&v.name),
             name: v.name,
             source: v.source.unwrap_or(Source::Import),
@@ -525,15 +460,6 @@ impl Run<'_, '_, '_> {
     }
 }
 
-fn worker_gone() -> Error {
-    Error::Import {
-        line: 0,
-        column: None,
-        byte: None,
-        reason: "the validation worker stopped".to_owned(),
-    }
-}
-
 fn union(mut points: Vec<PointRecord>, more: Vec<PointRecord>) -> Vec<PointRecord> {
     for p in more {
         match points.iter_mut().find(|q| q.key == p.key) {
@@ -552,7 +478,7 @@ impl Book {
     fn run_import(
         &self,
         mut mode: Mode<'_>,
-        input: &mut dyn Read,
+        input: &mut (dyn Read + Send),
         options: &ImportOptions,
         progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
         errors: Option<&mut dyn Write>,
@@ -574,7 +500,6 @@ impl Book {
         let mut run = Run {
             mode,
             on_duplicate: options.on_duplicate,
-            region,
             report: ImportReport::new(format, decoded.encoding.name()),
             seen: SeenKeys::default(),
             progress,
@@ -585,40 +510,51 @@ impl Book {
             created_ids: None,
             contacts_at_start,
             header: None,
-            pending: Vec::with_capacity(BATCH),
-            creates: Vec::with_capacity(BATCH),
-            validator: None,
+            creates: Vec::with_capacity(WRITE_BATCH),
         };
-        let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-        // `run` moves into the scope, so a panic drops the worker's channel before the scope
-        // waits for the worker.
-        let mut run = std::thread::scope(move |scope| {
-            if parallel {
-                let (to, worker_in) = mpsc::sync_channel::<Vec<PendingRow>>(2);
-                let (worker_out, from) = mpsc::sync_channel::<Vec<CheckedRow>>(2);
-                scope.spawn(move || {
-                    for rows in worker_in {
-                        if worker_out.send(check(rows, region)).is_err() {
-                            break;
-                        }
+        let keep_cells = run.errors.is_some();
+        let (decided, read) = std::thread::scope(|scope| {
+            // The channels are this closure's: should it unwind, the other threads' sends
+            // fail and they end before the scope waits for them.
+            let (to_check, unchecked) = mpsc::sync_channel::<Vec<PendingRow>>(1);
+            let (to_decide, checked) = mpsc::sync_channel::<Vec<CheckedRow>>(1);
+            scope.spawn(move || {
+                for rows in unchecked {
+                    if to_decide.send(check(rows, region)).is_err() {
+                        break;
                     }
-                });
-                run.validator = Some(Validator {
-                    to,
-                    from,
-                    in_flight: 0,
-                });
+                }
+            });
+            let source = scope.spawn(move || {
+                let mut intake = Intake::new(to_check, keep_cells);
+                let read = match format {
+                    ImportFormat::Csv => sources::csv(decoded, options, &mut intake),
+                    ImportFormat::Json => sources::json(decoded, &mut intake),
+                    ImportFormat::Vcard => sources::vcard(decoded, &mut intake),
+                };
+                // The rows before a reading error are decided too: theirs come first.
+                let layout = intake.finish();
+                read.and(layout)
+            });
+            let mut decided = Ok(());
+            for rows in checked.iter() {
+                decided = run.decide_batch(rows);
+                if decided.is_err() {
+                    break;
+                }
             }
-            let read = match format {
-                ImportFormat::Csv => sources::csv(decoded, options, &mut run),
-                ImportFormat::Json => sources::json(decoded, &mut run),
-                ImportFormat::Vcard => sources::vcard(decoded, &mut run),
-            };
-            // The rows before a reading error come first: their error is the earlier one.
-            let decided = run.finish();
-            run.validator = None; // ends the worker before the scope waits for it
-            decided.and(read).map(|()| run)
-        })?;
+            drop(checked); // stops the other two threads when this one stopped early
+            let read = source
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (decided.and_then(|()| run.finish()), read)
+        });
+        // A decision's error is the earlier one (its row was read before the reading stopped).
+        let layout = decided.and(read)?;
+        run.report.delimiter = layout.delimiter;
+        run.report.mapping = layout.mapping;
+        run.report.unmapped = layout.unmapped;
+        run.report.ragged = layout.ragged;
         if let Some(mut errors) = run.errors.take() {
             errors.finish()?;
         }
@@ -698,7 +634,11 @@ impl Book {
     /// assert!(book.attribute_keys()?.is_empty()); // nothing was written
     /// # Ok::<(), contactkit::Error>(())
     /// ```
-    pub fn import_preview<R: Read>(&self, mut input: R, options: &ImportOptions) -> Result<ImportReport> {
+    pub fn import_preview<R: Read + Send>(
+        &self,
+        mut input: R,
+        options: &ImportOptions,
+    ) -> Result<ImportReport> {
         self.read_store(|r| {
             self.run_import(
                 Mode::Preview(r),
@@ -719,8 +659,9 @@ impl Book {
     /// created contact has the provenance, point origins and first verification record of a
     /// single create by `actor`, and one audit entry records the import (ids and counts).
     ///
-    /// Rows are validated on a second thread and new contacts written in batches; the search
-    /// index is brought up to date once, inside the same transaction, before the commit (see
+    /// Rows are read on one thread, validated on a second and decided on the caller's (so
+    /// `input` must be `Send`); new contacts are written in batches, and the search index is
+    /// brought up to date once, inside the same transaction, before the commit (see
     /// [`Writer::set_bulk_load`]). `progress` is called after every row; `errors`, if given,
     /// receives a CSV of the rejected and skipped rows with the reason in an `import_error`
     /// column (for CSV input, the original columns first, ready to fix and import again).
@@ -742,7 +683,7 @@ impl Book {
     /// assert_eq!((again.created, again.skipped), (0, 1));
     /// # Ok::<(), contactkit::Error>(())
     /// ```
-    pub fn import_commit<R: Read>(
+    pub fn import_commit<R: Read + Send>(
         &self,
         actor: &Actor,
         mut input: R,

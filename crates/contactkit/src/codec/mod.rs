@@ -18,6 +18,7 @@ mod csv_export;
 mod decode;
 mod export;
 mod import;
+mod intake;
 mod json;
 mod mapping;
 mod points;

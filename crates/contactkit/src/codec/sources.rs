@@ -5,12 +5,15 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use calcard::vcard::VCard;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 
-use crate::codec::decode::Decoded;
-use crate::codec::import::{ImportOptions, Run};
+use crate::codec::decode::{Decoded, bytes_done};
+use crate::codec::import::ImportOptions;
+use crate::codec::intake::Intake;
 use crate::codec::json::ContactJson;
 use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping};
 use crate::codec::points::{in_country, parse_points};
@@ -324,11 +327,7 @@ fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cells: &[String
 }
 
 /// Reads a CSV input.
-pub(crate) fn csv<R: Read>(
-    decoded: Decoded<R>,
-    options: &ImportOptions,
-    run: &mut Run<'_, '_, '_>,
-) -> Result<()> {
+pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &mut Intake) -> Result<()> {
     let delimiter = match options.delimiter {
         Some(d) if d.is_ascii() => d as u8,
         Some(d) => {
@@ -341,7 +340,7 @@ pub(crate) fn csv<R: Read>(
         }
         None => sniff_delimiter(&decoded.prefix),
     };
-    run.report.delimiter = Some(delimiter as char);
+    run.layout.delimiter = Some(delimiter as char);
     let bytes = decoded.bytes_read;
     let index = Rc::new(RefCell::new(LineIndex {
         pending: VecDeque::new(),
@@ -398,8 +397,8 @@ pub(crate) fn csv<R: Read>(
     }
     apply_overrides(&mut mapping, options)?;
     let links = ColumnLinks::new(&mapping, header.len());
-    run.report.mapping = mapping.clone();
-    run.report.unmapped = mapping
+    run.layout.mapping = mapping.clone();
+    run.layout.unmapped = mapping
         .iter()
         .filter(|m| m.target == Target::Ignore && !m.header.is_empty())
         .map(|m| UnmappedColumn {
@@ -427,7 +426,7 @@ pub(crate) fn csv<R: Read>(
         cells.clear();
         cells.extend(record.iter().map(|c| unprotect(c.trim()).to_owned()));
         if !headerless && cells == header {
-            run.skip();
+            run.skip(line)?;
             continue;
         }
         let filled = cells.iter().filter(|c| !c.is_empty()).count();
@@ -443,15 +442,21 @@ pub(crate) fn csv<R: Read>(
             });
         }
         if cells.len() > header.len() && cells[header.len()..].iter().any(|c| !c.is_empty()) {
-            run.report.ragged += 1;
+            run.layout.ragged += 1;
         }
-        for u in run.report.unmapped.iter_mut().filter(|u| u.sample.is_none()) {
+        for u in run.layout.unmapped.iter_mut().filter(|u| u.sample.is_none()) {
             if let Some(c) = cells.get(u.column).filter(|c| !c.is_empty()) {
                 u.sample = Some(c.clone());
             }
         }
         let candidate = csv_candidate(&mapping, &links, &cells);
-        run.accept(line, Ok(candidate), Some(&header), Some(&cells), bytes.get())?;
+        run.accept(
+            line,
+            Ok(candidate),
+            Some(&header),
+            Some(&cells),
+            bytes_done(&bytes),
+        )?;
     }
     Ok(())
 }
@@ -512,7 +517,7 @@ fn json_row(
 }
 
 /// Reads a JSON array or NDJSON input.
-pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> Result<()> {
+pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()> {
     let bytes = decoded.bytes_read;
     let is_array = decoded.prefix.trim_start().starts_with('[');
     let mut reader = BufReader::new(decoded.reader);
@@ -523,7 +528,7 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> R
             line.clear();
             let n = reader
                 .read_line(&mut line)
-                .map_err(|e| read_error(number + 1, Some(bytes.get()), e))?;
+                .map_err(|e| read_error(number + 1, Some(bytes_done(&bytes)), e))?;
             if n == 0 {
                 break;
             }
@@ -532,17 +537,17 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> R
                 continue;
             }
             let row = json_row(serde_json::from_str::<ContactJson>(&line), || short(&line));
-            run.accept(number, row, None, None, bytes.get())?;
+            run.accept(number, row, None, None, bytes_done(&bytes))?;
         }
         return Ok(());
     }
 
-    struct Elements<'r, 'a, 'p, 'w> {
-        run: &'r mut Run<'a, 'p, 'w>,
-        bytes: std::rc::Rc<std::cell::Cell<u64>>,
+    struct Elements<'r> {
+        run: &'r mut Intake,
+        bytes: Arc<AtomicU64>,
         failed: Option<Error>,
     }
-    impl<'de> Visitor<'de> for &mut Elements<'_, '_, '_, '_> {
+    impl<'de> Visitor<'de> for &mut Elements<'_> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an array of contacts")
@@ -553,7 +558,7 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> R
                 number += 1;
                 let text = || short(&value.to_string());
                 let row = json_row(serde_json::from_value::<ContactJson>(value.clone()), text);
-                if let Err(e) = self.run.accept(number, row, None, None, self.bytes.get()) {
+                if let Err(e) = self.run.accept(number, row, None, None, bytes_done(&self.bytes)) {
                     self.failed = Some(e);
                     return Err(serde::de::Error::custom("stopped"));
                 }
@@ -563,7 +568,7 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> R
     }
     let mut elements = Elements {
         run,
-        bytes: std::rc::Rc::clone(&bytes),
+        bytes: Arc::clone(&bytes),
         failed: None,
     };
     let mut de = serde_json::Deserializer::from_reader(reader);
@@ -603,7 +608,7 @@ fn is_group_card(card: &str) -> bool {
     })
 }
 
-pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> Result<()> {
+pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()> {
     let bytes = decoded.bytes_read;
     let mut reader = BufReader::new(decoded.reader);
     let mut line = String::new();
@@ -614,7 +619,7 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> 
         line.clear();
         let n = reader
             .read_line(&mut line)
-            .map_err(|e| read_error(number + 1, Some(bytes.get()), e))?;
+            .map_err(|e| read_error(number + 1, Some(bytes_done(&bytes)), e))?;
         if n == 0 {
             break;
         }
@@ -638,7 +643,7 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> 
             card.push_str(piece);
             card.push_str("\r\n");
             if bare.eq_ignore_ascii_case("END:VCARD") && is_group_card(&card) {
-                run.skip();
+                run.skip(start)?;
                 card.clear();
             } else if bare.eq_ignore_ascii_case("END:VCARD") {
                 let row = match VCard::parse(&card) {
@@ -649,7 +654,7 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> 
                         reason: format!("not a readable vCard ({e:?})"),
                     }),
                 };
-                run.accept(start, row, None, None, bytes.get())?;
+                run.accept(start, row, None, None, bytes_done(&bytes))?;
                 card.clear();
             }
         }
@@ -660,7 +665,7 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Run<'_, '_, '_>) -> 
             value: short(&card),
             reason: "the card has no END:VCARD line".into(),
         };
-        run.accept(start, Err(problem), None, None, bytes.get())?;
+        run.accept(start, Err(problem), None, None, bytes_done(&bytes))?;
     }
     Ok(())
 }
