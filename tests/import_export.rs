@@ -865,7 +865,11 @@ fn an_import_that_stops_early_leaves_the_rest_of_a_long_file_unread() {
         .import_commit(&api(), broken(r#"{"name":"B"}"#).as_bytes(), &abort, go, None)
         .unwrap_err();
     assert!(err.to_string().contains("not an array of contacts"), "{err}");
-    assert_eq!(contacts(&book).len(), 1, "the rows before the break were rolled back");
+    assert_eq!(
+        contacts(&book).len(),
+        1,
+        "the rows before the break were rolled back"
+    );
 }
 
 #[test]
@@ -2229,4 +2233,30 @@ fn a_mapping_of_a_column_the_file_does_not_have_is_refused() {
         assert!(err.to_string().contains("\"Emial\""), "{err}");
     }
     assert!(contacts(&book).is_empty());
+}
+
+/// Several emails or phones typed into one cell, split by `;` or `,`: the first is the
+/// primary, the others additional; a number with its extension stays one.
+#[test]
+fn a_cell_listing_several_emails_or_phones_gives_one_point_each() {
+    let book = book();
+    let csv = "Name,Phone 1 - Value,E-mail 1 - Value\n\
+               Bo,+1 415 555 2672; +44 20 7946 0959,bo@x.com\n\
+               Cy,\"+1 415 555 2673, +44 20 7946 0950\",\"cy@x.com, cy@y.com\"\n\
+               Di,tel:+1-415-555-2674;ext=12,di@x.com\n";
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(
+        (report.created, report.issues.len()),
+        (3, 0),
+        "{:?}",
+        report.issues
+    );
+    let all = contacts(&book);
+    assert_eq!(phones(&all[0]), [("+14155552672", None), ("+442079460959", None)]);
+    assert_eq!(phones(&all[1]), [("+14155552673", None), ("+442079460950", None)]);
+    let emails: Vec<&str> = all[1].emails.iter().map(|e| e.address.as_str()).collect();
+    assert_eq!(emails, ["cy@x.com", "cy@y.com"]);
+    assert_eq!(all[2].phones.len(), 1);
 }

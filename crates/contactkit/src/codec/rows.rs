@@ -226,6 +226,41 @@ fn read_time(v: &Val) -> Result<DateTime<Utc>, Problem> {
     })
 }
 
+/// Splits a cell that holds several emails or phones (`+1 415 555 2671; +44 20 7946 0958`,
+/// as people type them into one spreadsheet cell) into one value each: the first keeps the
+/// cell's primary flag and the others follow it as additional points with the same label.
+/// Only a value that is not `valid` as a whole is split, so a number with its extension
+/// (`tel:+1-201-555-0123;ext=1234`) stays one.
+fn split_lists(points: Vec<PointVal>, valid: impl Fn(&str) -> bool) -> Vec<PointVal> {
+    let listed =
+        |p: &PointVal| p.original.is_none() && p.value.text.contains([';', ',']) && !valid(&p.value.text);
+    if !points.iter().any(listed) {
+        return points;
+    }
+    let mut out = Vec::with_capacity(points.len() + 1);
+    for p in points {
+        if !listed(&p) {
+            out.push(p);
+            continue;
+        }
+        let parts = p
+            .value
+            .text
+            .split([';', ','])
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        for (n, text) in parts.enumerate() {
+            out.push(PointVal {
+                value: Val::new(text, p.value.column.clone()),
+                original: None,
+                label: p.label.clone(),
+                primary: p.primary && n == 0,
+            });
+        }
+    }
+    out
+}
+
 /// Validates a candidate with the core's rules; every problem of the row is reported.
 ///
 /// A bad email or phone does not sink a row that still has a name or another valid email or
@@ -237,7 +272,7 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     let mut dropped = Vec::new();
 
     let mut emails: Vec<PointRecord> = Vec::new();
-    let mut email_vals = c.emails;
+    let mut email_vals = split_lists(c.emails, |text| Email::parse(text).is_ok());
     email_vals.sort_by_key(|p| !p.primary);
     for p in &email_vals {
         let label = valid_label(p.label.as_deref()).map_err(|e| problem(&p.value.column, e));
@@ -257,7 +292,7 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     }
 
     let mut phones: Vec<PointRecord> = Vec::new();
-    let mut phone_vals = c.phones;
+    let mut phone_vals = split_lists(c.phones, |text| Phone::parse(text, region).is_ok());
     phone_vals.sort_by_key(|p| !p.primary);
     // Without a primary (its cell is empty), the number a person is most likely reached on
     // becomes it: a mobile, then an unlabelled or work or home number, a fax or an
