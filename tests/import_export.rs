@@ -2260,3 +2260,28 @@ fn a_cell_listing_several_emails_or_phones_gives_one_point_each() {
     assert_eq!(emails, ["cy@x.com", "cy@y.com"]);
     assert_eq!(all[2].phones.len(), 1);
 }
+
+/// Emails written with a display name give their address; Outlook's Exchange (X.500)
+/// addresses give the address of their `E-mail Display Name`.
+#[test]
+fn display_name_emails_and_outlook_exchange_addresses_give_their_smtp_address() {
+    let book = book();
+    let csv = "First Name,Last Name,E-mail Address,E-mail Type,E-mail Display Name,E-mail 2 Address\n\
+               Ana,Souza,/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=ana,EX,\
+               Ana Souza (ana@example.com),Ana <ana.souza@work.example>\n\
+               Bo,Li,/O=First Organization/cn=bo,EX,Bo Li,\n";
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(report.created, 2);
+    let all = contacts(&book);
+    let emails: Vec<&str> = all[0].emails.iter().map(|e| e.address.as_str()).collect();
+    assert_eq!(emails, ["ana@example.com", "ana.souza@work.example"]);
+    // No address to fall back on: the Exchange name is reported as left out.
+    assert!(all[1].emails.is_empty());
+    assert_eq!(report.issues.len(), 1, "{:?}", report.issues);
+    assert_eq!(
+        (report.issues[0].line, report.issues[0].kind.clone()),
+        (3, IssueKind::DroppedValue)
+    );
+}

@@ -226,6 +226,23 @@ fn read_time(v: &Val) -> Result<DateTime<Utc>, Problem> {
     })
 }
 
+/// The address of an email written with a display name, as mail programs and CRM exports
+/// write them (`Ana Souza <ana@example.com>`, Outlook's `Ana Souza (ana@example.com)`); any
+/// other text as it is. The name is the contact's own, so nothing is lost by leaving it.
+pub(crate) fn address_in(text: &str) -> &str {
+    let text = text.trim();
+    for (open, close) in [('<', '>'), ('(', ')')] {
+        let inner = text
+            .strip_suffix(close)
+            .and_then(|rest| rest.rsplit_once(open))
+            .map(|(_, inner)| inner.trim());
+        if let Some(inner) = inner.filter(|a| a.contains('@') && !a.contains([open, close])) {
+            return inner;
+        }
+    }
+    text
+}
+
 /// Splits a cell that holds several emails or phones (`+1 415 555 2671; +44 20 7946 0958`,
 /// as people type them into one spreadsheet cell) into one value each: the first keeps the
 /// cell's primary flag and the others follow it as additional points with the same label.
@@ -276,7 +293,7 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     email_vals.sort_by_key(|p| !p.primary);
     for p in &email_vals {
         let label = valid_label(p.label.as_deref()).map_err(|e| problem(&p.value.column, e));
-        match (Email::parse(&p.value.text), label) {
+        match (Email::parse(address_in(&p.value.text)), label) {
             (Ok(email), Ok(label)) => push_point(
                 &mut emails,
                 PointRecord {

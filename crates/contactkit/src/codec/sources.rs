@@ -214,6 +214,27 @@ impl ColumnLinks {
     }
 }
 
+/// The email address Outlook gives beside an Exchange address: for an `E-mail Address` that
+/// is an X.500 name (`/o=ExchangeLabs/ou=.../cn=ana`, type EX, what contacts saved from a
+/// company directory hold), the address in its `E-mail Display Name` (`Ana Souza
+/// (ana@example.com)`). `None` for any other value, or when that column has no address.
+fn exchange_smtp(mapping: &[ColumnMapping], cells: &[String], header: &str, value: &str) -> Option<String> {
+    if !value
+        .get(..3)
+        .is_some_and(|start| start.eq_ignore_ascii_case("/o="))
+    {
+        return None;
+    }
+    let at = header.to_ascii_lowercase().rfind("address")?;
+    let wanted = format!("{}Display Name", &header[..at]);
+    let column = mapping
+        .iter()
+        .find(|m| m.header.eq_ignore_ascii_case(&wanted))?
+        .column;
+    let address = crate::codec::rows::address_in(cells.get(column)?);
+    address.contains('@').then(|| address.to_owned())
+}
+
 /// Builds the candidate of one CSV record.
 fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cells: &[String]) -> Candidate {
     let mut c = Candidate::default();
@@ -248,6 +269,7 @@ fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cells: &[String
             {
                 let one = country
                     .and_then(|country| in_country(one, country))
+                    .or_else(|| exchange_smtp(mapping, cells, &m.header, one))
                     .unwrap_or_else(|| one.to_owned());
                 list.push(PointVal {
                     value: Val::new(one, m.header.clone()),
