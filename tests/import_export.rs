@@ -2285,3 +2285,19 @@ fn display_name_emails_and_outlook_exchange_addresses_give_their_smtp_address() 
         (3, IssueKind::DroppedValue)
     );
 }
+
+/// Chinese, Japanese and Korean names from their parts (a vCard's N without FN, first and
+/// last name columns) are family name first, without a space; others given name first.
+#[test]
+fn cjk_names_from_their_parts_are_family_name_first() {
+    let book = book();
+    let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:山田;太郎;;;\r\nTEL;TYPE=CELL:+81 90-1234-5678\r\nEND:VCARD\r\n\
+               BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;John;;;\r\nEMAIL:j@x.com\r\nEND:VCARD\r\n";
+    book.import_commit(&api(), vcf.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let csv = "First Name,Last Name,Mobile Phone\n민수,김,+82 10-1234-5678\nAna,山田,+81 90-1234-5679\n";
+    book.import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["山田太郎", "John Doe", "김민수", "Ana 山田"]);
+}

@@ -243,6 +243,26 @@ pub(crate) fn address_in(text: &str) -> &str {
     text
 }
 
+/// A name from its parts in given-name-first order (first, middle, last). Chinese, Japanese
+/// and Korean names are written family name first and without spaces (山田 + 太郎 is 山田太郎),
+/// so parts all in those scripts are joined that way; any others with spaces, as given.
+fn compose_name(parts: &[&str]) -> String {
+    if parts
+        .iter()
+        .all(|p| p.chars().any(is_cjk) && !p.chars().any(|c| c.is_ascii_alphabetic()))
+    {
+        return parts.iter().rev().copied().collect();
+    }
+    parts.join(" ")
+}
+
+/// Whether `c` is a Han, kana or Hangul character.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{11FF}' | '\u{2E80}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}'
+        | '\u{F900}'..='\u{FAFF}' | '\u{FF66}'..='\u{FF9F}' | '\u{20000}'..='\u{3FFFF}')
+}
+
 /// Splits a cell that holds several emails or phones (`+1 415 555 2671; +44 20 7946 0958`,
 /// as people type them into one spreadsheet cell) into one value each: the first keeps the
 /// cell's primary flag and the others follow it as additional points with the same label.
@@ -364,7 +384,7 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
                 .map(|v| v.text.trim())
                 .filter(|t| !t.is_empty())
                 .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
+            (!parts.is_empty()).then(|| compose_name(&parts))
         });
     let name_column = c
         .name
