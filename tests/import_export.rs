@@ -2301,3 +2301,33 @@ fn cjk_names_from_their_parts_are_family_name_first() {
     let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["山田太郎", "John Doe", "김민수", "Ana 山田"]);
 }
+
+/// Progress only moves forward, through rows the source skips too (a header repeated where
+/// two exports were pasted together).
+#[test]
+fn progress_never_goes_back_across_a_repeated_header() {
+    let book = book();
+    let half: String = (0..30).map(|i| format!("P{i},p{i}@x.com\n")).collect();
+    let more: String = (30..60).map(|i| format!("P{i},p{i}@x.com\n")).collect();
+    let csv = format!("name,email\n{half}name,email\n{more}");
+    let mut seen = Vec::new();
+    let report = book
+        .import_commit(
+            &api(),
+            csv.as_bytes(),
+            &ImportOptions::default(),
+            |p| {
+                seen.push(p);
+                ControlFlow::Continue(())
+            },
+            None,
+        )
+        .unwrap();
+    assert_eq!((report.created, report.skipped, report.rows_read), (60, 1, 61));
+    assert_eq!(seen.len(), 61);
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].bytes_done <= w[1].bytes_done && w[0].rows_done < w[1].rows_done)
+    );
+    assert_eq!(seen[60].bytes_done, csv.len() as u64);
+}

@@ -104,17 +104,18 @@ impl Intake {
         })
     }
 
-    /// Counts a row skipped for a reason of its own (a repeated header, a vCard of a group).
+    /// Counts a row skipped for a reason of its own (a repeated header, a vCard of a group),
+    /// read when `bytes_done` bytes of input were.
     ///
     /// # Errors
     /// As [`Intake::accept`].
-    pub(crate) fn skip(&mut self, line: u64) -> Result<()> {
+    pub(crate) fn skip(&mut self, line: u64, bytes_done: u64) -> Result<()> {
         self.push(PendingRow {
             line,
             incoming: Incoming::Skipped,
             header: None,
             cells: None,
-            bytes_done: 0,
+            bytes_done,
         })
     }
 

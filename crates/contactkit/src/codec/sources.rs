@@ -448,7 +448,7 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         cells.clear();
         cells.extend(record.iter().map(|c| unprotect(c.trim()).to_owned()));
         if !headerless && cells == header {
-            run.skip(line)?;
+            run.skip(line, bytes_done(&bytes))?;
             continue;
         }
         let filled = cells.iter().filter(|c| !c.is_empty()).count();
@@ -665,7 +665,7 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
             card.push_str(piece);
             card.push_str("\r\n");
             if bare.eq_ignore_ascii_case("END:VCARD") && is_group_card(&card) {
-                run.skip(start)?;
+                run.skip(start, bytes_done(&bytes))?;
                 card.clear();
             } else if bare.eq_ignore_ascii_case("END:VCARD") {
                 let row = match VCard::parse(&card) {
