@@ -662,6 +662,7 @@ fn preview_counts_rows_and_names_every_problem_with_its_line_and_column() {
         lines,
         [
             (4, &IssueKind::DroppedValue),
+            (7, &IssueKind::Skipped), // the header again
             (8, &IssueKind::DuplicateInFile { first_line: 2 }),
             (9, &IssueKind::Invalid),
             (9, &IssueKind::Invalid),
@@ -674,14 +675,14 @@ fn preview_counts_rows_and_names_every_problem_with_its_line_and_column() {
     );
     assert!(bad_email.reason.starts_with("email: "), "{}", bad_email.reason);
     assert!(
-        report.issues[2].reason.contains("needs a name"),
+        report.issues[3].reason.contains("needs a name"),
         "{}",
-        report.issues[2].reason
+        report.issues[3].reason
     );
     assert_eq!(
         (
-            report.issues[3].column.as_deref(),
-            report.issues[3].value.as_str()
+            report.issues[4].column.as_deref(),
+            report.issues[4].value.as_str()
         ),
         (Some("phone"), "12")
     );
@@ -2207,6 +2208,17 @@ fn an_excel_for_mac_file_is_read_as_mac_roman() {
 fn a_vcard_of_a_group_is_not_a_contact() {
     let (book, report) = commit_family("icloud_v30.vcf", &ImportOptions::default());
     assert_eq!((report.rows_read, report.skipped), (5, 1));
+    let skipped: Vec<&RowIssue> = report
+        .issues
+        .iter()
+        .filter(|i| i.kind == IssueKind::Skipped)
+        .collect();
+    assert_eq!(skipped.len(), 1, "{:?}", report.issues);
+    assert!(
+        skipped[0].reason.contains("vCard of a group"),
+        "{}",
+        skipped[0].reason
+    );
     let all = contacts(&book);
     assert_eq!(all.len(), 4);
     assert!(all.iter().all(|c| c.name != "Friends"));
@@ -2324,10 +2336,34 @@ fn progress_never_goes_back_across_a_repeated_header() {
         )
         .unwrap();
     assert_eq!((report.created, report.skipped, report.rows_read), (60, 1, 61));
+    // The repeated header is reported, where it is, but not as a row to fix.
+    assert_eq!(report.issues.len(), 1);
+    let issue = &report.issues[0];
+    assert_eq!(
+        (issue.line, &issue.kind, issue.value.as_str()),
+        (32, &IssueKind::Skipped, "name,email")
+    );
+    assert!(issue.reason.contains("repeats the header"), "{}", issue.reason);
     assert_eq!(seen.len(), 61);
     assert!(
         seen.windows(2)
             .all(|w| w[0].bytes_done <= w[1].bytes_done && w[0].rows_done < w[1].rows_done)
     );
     assert_eq!(seen[60].bytes_done, csv.len() as u64);
+}
+
+/// The error report leaves out rows skipped for being no contact (a repeated header).
+#[test]
+fn a_repeated_header_is_not_a_row_of_the_error_report() {
+    let book = book();
+    let (report, text) = commit_with_error_report(&book, "name,email\nBad,nope\nname,email\nOk,ok@x.com\n");
+    assert_eq!(
+        (report.skipped, report.issues.len()),
+        (1, 2),
+        "{:?}",
+        report.issues
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].starts_with("Bad,nope,2,"), "{text}");
 }

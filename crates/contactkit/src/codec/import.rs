@@ -159,8 +159,8 @@ enum Checked {
     Valid(Valid, Vec<Problem>),
     /// A rejected row and why.
     Invalid(Vec<Problem>),
-    /// A row its source skipped.
-    Skipped,
+    /// A row its source skipped, what it holds and why.
+    Skipped { value: String, reason: &'static str },
 }
 
 /// A validated row, with what its source gave besides.
@@ -183,7 +183,7 @@ fn check(rows: Vec<PendingRow>, region: PhoneRegion) -> Vec<CheckedRow> {
                     Err(problems) => Checked::Invalid(problems),
                 },
                 Incoming::Row(Err(problem)) => Checked::Invalid(vec![problem]),
-                Incoming::Skipped => Checked::Skipped,
+                Incoming::Skipped { value, reason } => Checked::Skipped { value, reason },
             },
             header: p.header,
             cells: p.cells,
@@ -241,8 +241,16 @@ impl Run<'_, '_, '_> {
                 self.report.blank += 1;
                 Ok(())
             }
-            Checked::Skipped => {
+            Checked::Skipped { value, reason } => {
                 self.report.skipped += 1;
+                // Not in the error report: such a row is not one to fix.
+                self.report.issues.push(RowIssue {
+                    line,
+                    column: None,
+                    value,
+                    reason: reason.to_owned(),
+                    kind: IssueKind::Skipped,
+                });
                 Ok(())
             }
             Checked::Valid(valid, dropped) => {

@@ -38,8 +38,9 @@ pub(crate) struct Layout {
 pub(crate) enum Incoming {
     /// A row to validate (or the problem that kept it from being read as one).
     Row(std::result::Result<Candidate, Problem>),
-    /// A row skipped for a reason of its own (a repeated header, a vCard of a group).
-    Skipped,
+    /// A row skipped for a reason of its own (a repeated header, a vCard of a group): the
+    /// row's text, shortened, and why.
+    Skipped { value: String, reason: &'static str },
 }
 
 /// A row on its way to validation.
@@ -105,14 +106,21 @@ impl Intake {
     }
 
     /// Counts a row skipped for a reason of its own (a repeated header, a vCard of a group),
-    /// read when `bytes_done` bytes of input were.
+    /// read when `bytes_done` bytes of input were: `value` is what it holds and `reason` why
+    /// it is skipped, for the report.
     ///
     /// # Errors
     /// As [`Intake::accept`].
-    pub(crate) fn skip(&mut self, line: u64, bytes_done: u64) -> Result<()> {
+    pub(crate) fn skip(
+        &mut self,
+        line: u64,
+        bytes_done: u64,
+        value: String,
+        reason: &'static str,
+    ) -> Result<()> {
         self.push(PendingRow {
             line,
-            incoming: Incoming::Skipped,
+            incoming: Incoming::Skipped { value, reason },
             header: None,
             cells: None,
             bytes_done,

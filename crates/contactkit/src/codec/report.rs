@@ -28,6 +28,10 @@ pub enum IssueKind {
         /// That contact.
         existing: ContactId,
     },
+    /// The row is not a contact and was skipped: it repeats the header (two exports pasted
+    /// together), or it is the vCard of a group, whose members are cards of their own. Not in
+    /// the error report: there is nothing to fix.
+    Skipped,
 }
 
 /// One problem of one row.

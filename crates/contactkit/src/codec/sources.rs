@@ -448,7 +448,12 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         cells.clear();
         cells.extend(record.iter().map(|c| unprotect(c.trim()).to_owned()));
         if !headerless && cells == header {
-            run.skip(line, bytes_done(&bytes))?;
+            run.skip(
+                line,
+                bytes_done(&bytes),
+                short(&cells.join(",")),
+                "repeats the header; skipped",
+            )?;
             continue;
         }
         let filled = cells.iter().filter(|c| !c.is_empty()).count();
@@ -665,7 +670,12 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
             card.push_str(piece);
             card.push_str("\r\n");
             if bare.eq_ignore_ascii_case("END:VCARD") && is_group_card(&card) {
-                run.skip(start, bytes_done(&bytes))?;
+                run.skip(
+                    start,
+                    bytes_done(&bytes),
+                    short(&card),
+                    "is the vCard of a group (its members are cards of their own); skipped",
+                )?;
                 card.clear();
             } else if bare.eq_ignore_ascii_case("END:VCARD") {
                 let row = match VCard::parse(&card) {
