@@ -2367,3 +2367,97 @@ fn a_repeated_header_is_not_a_row_of_the_error_report() {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[1].starts_with("Bad,nope,2,"), "{text}");
 }
+
+/// Localized Outlook headers, with or without their accents: French, Spanish (whose
+/// "Nombre" beside "Apellidos" is the first name), German (whose "Name" beside "Vorname" is
+/// the last name).
+#[test]
+fn mapping_suggestions_for_localized_outlook_headers() {
+    let company = || Target::Attribute {
+        key: "company".into(),
+    };
+    assert_eq!(
+        mapped(&[
+            "Prénom",
+            "Nom",
+            "Société",
+            "Tél. mobile",
+            "Téléphone bureau",
+            "Catégories",
+            "Adresse de messagerie"
+        ]),
+        [
+            Target::FirstName,
+            Target::LastName,
+            company(),
+            phone(Some("mobile")),
+            extra_phone(Some("work")),
+            Target::Tags,
+            email()
+        ]
+    );
+    assert_eq!(
+        mapped(&["Prenom", "Telephone domicile"]),
+        [Target::FirstName, phone(Some("home"))]
+    );
+    assert_eq!(
+        mapped(&[
+            "Nombre",
+            "Segundo nombre",
+            "Apellidos",
+            "Organización",
+            "Teléfono móvil",
+            "Categorías",
+            "Dirección de correo electrónico"
+        ]),
+        [
+            Target::FirstName,
+            Target::MiddleName,
+            Target::LastName,
+            company(),
+            phone(Some("mobile")),
+            Target::Tags,
+            email()
+        ]
+    );
+    // Alone, "Nombre" is the whole name; "Name" beside "Vorname" is the family name.
+    assert_eq!(mapped(&["Nombre", "Correo electrónico"]), [Target::Name, email()]);
+    assert_eq!(
+        mapped(&["Name", "Vorname", "E-Mail"]),
+        [Target::LastName, Target::FirstName, email()]
+    );
+    // German Outlook's display name columns are not addresses of their own.
+    let de = mapped(&[
+        "E-Mail-Adresse",
+        "E-Mail: angezeigter Name",
+        "E-Mail 2: Adresse",
+        "E-Mail 2: angezeigter Name",
+    ]);
+    assert_eq!(de, [email(), Target::Ignore, extra_email(), Target::Ignore]);
+}
+
+/// German Outlook's Exchange addresses give the address of `E-Mail: angezeigter Name`, and a
+/// display name column whose first value holds an address is not made an email column.
+#[test]
+fn german_outlook_exchange_addresses_and_display_names() {
+    let book = book();
+    let csv = "Vorname,Nachname,E-Mail-Adresse,E-Mail: angezeigter Name,E-Mail 2: Adresse,E-Mail 2: angezeigter Name\n\
+               Jürgen,Müller,/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=jm,Jürgen Müller (juergen.mueller@firma.de),\
+               jm@web.de,jm@web.de\n";
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(
+        (report.created, report.issues.len()),
+        (1, 0),
+        "{:?}",
+        report.issues
+    );
+    let emails: Vec<String> = contacts(&book)[0]
+        .emails
+        .iter()
+        .map(|e| e.address.as_str().to_owned())
+        .collect();
+    assert_eq!(emails, ["juergen.mueller@firma.de", "jm@web.de"]);
+    assert_eq!(report.mapping[5].target, Target::Ignore);
+}

@@ -1,6 +1,8 @@
 //! Column mapping: which of our fields each CSV column fills, suggested from the header.
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use crate::error::{Error, Field, Result};
 
@@ -159,14 +161,17 @@ pub struct ColumnMapping {
     pub target: Target,
 }
 
-/// A header cell tidied for matching: zero-width marks and a BOM gone, lower case, every run
-/// of characters that are not letters or digits made one space.
-fn tidy(header: &str) -> String {
+/// A header cell tidied for matching: zero-width marks and a BOM gone, accents gone
+/// (`Téléphone`, `Catégories`, `Prénom` match as `telephone`, `categories`, `prenom`: localized
+/// Outlook writes them with, people often without), lower case, every run of characters that
+/// are not letters or digits made one space.
+pub(crate) fn tidy(header: &str) -> String {
     let mut out = String::new();
     let mut space = false;
     for c in header
         .trim_start_matches(['\u{FEFF}', '\u{200D}', '\u{200B}'])
-        .chars()
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
     {
         if c.is_alphanumeric() {
             if space && !out.is_empty() {
@@ -190,8 +195,9 @@ fn label(text: &str) -> Option<String> {
 /// It knows our own export, Google Contacts (current: `First Name`, `E-mail 1 - Value`,
 /// `Phone 1 - Label`, `Labels`; legacy: `Given Name`, `Family Name`, `E-mail 1 - Type`,
 /// `Group Membership`), Outlook (`E-mail Address`, `E-mail 2 Address`, `Mobile Phone`,
-/// `Business Phone`, `Home Phone`, `Categories`, and common German names; Portuguese and
-/// Spanish `Nome`, `Sobrenome`, `Celular`, `Telefone`, `Apellido`), HubSpot (`Email`,
+/// `Business Phone`, `Home Phone`, `Categories`, and the German, French, Spanish and
+/// Portuguese names: `Vorname`, `Prénom`, `Téléphone bureau`, `Nombre` and `Apellidos`,
+/// `Nome` and `Sobrenome`, `Celular`, `Categorías`; accents are optional), HubSpot (`Email`,
 /// `Phone Number`, `Mobile Phone Number`), Chatwoot (`name`, `email`, `phone_number`,
 /// `labels`), Thunderbird (`Primary Email`, `Work Phone`) and Twenty (`Name / First Name`,
 /// `Emails / Primary Email`, `Phones / Primary Phone Number`, cells marked with U+200D).
@@ -266,6 +272,21 @@ pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
             )
         {
             targets[i] = Target::CountryOf { column };
+        }
+    }
+
+    // Spanish and Portuguese Outlook's "Nombre" / "Nome" beside "Apellidos" / "Sobrenome" is
+    // the first name (elsewhere the whole name); German's "Name" beside "Vorname" the last.
+    let has = |wanted: &Target| targets.contains(wanted);
+    let (first, last) = (has(&Target::FirstName), has(&Target::LastName));
+    for (i, t) in tidied.iter().enumerate() {
+        if targets[i] != Target::Name {
+            continue;
+        }
+        if last && !first && matches!(t.as_str(), "nombre" | "nome") {
+            targets[i] = Target::FirstName;
+        } else if first && !last && t == "name" && tidied.iter().any(|o| o == "vorname") {
+            targets[i] = Target::LastName;
         }
     }
 
@@ -352,7 +373,8 @@ fn guess(raw: &str, t: &str) -> Target {
         "first name" | "given name" | "firstname" | "vorname" | "name first name" | "prenom" => {
             Target::FirstName
         }
-        "middle name" | "additional name" | "weitere vornamen" => Target::MiddleName,
+        "middle name" | "additional name" | "weitere vornamen" | "segundo nombre" | "segundo nome"
+        | "deuxieme prenom" => Target::MiddleName,
         "last name" | "family name" | "lastname" | "surname" | "nachname" | "name last name" | "nom"
         | "sobrenome" | "apellido" | "apellidos" => Target::LastName,
         "email"
@@ -363,6 +385,11 @@ fn guess(raw: &str, t: &str) -> Target {
         | "e mail adresse"
         | "emails primary email"
         | "work email"
+        | "adresse de messagerie"
+        | "adresse e mail"
+        | "direccion de correo electronico"
+        | "correo electronico"
+        | "endereco de email"
         | "mail" => Target::Email { label: None },
         "secondary email" | "emails additional emails" => {
             if t.contains("additional") {
@@ -375,6 +402,7 @@ fn guess(raw: &str, t: &str) -> Target {
         | "phone number"
         | "phones primary phone number"
         | "telephone"
+        | "telefono"
         | "primary phone"
         | "haupttelefon"
         | "telefon" => Target::Phone { label: None },
@@ -388,13 +416,26 @@ fn guess(raw: &str, t: &str) -> Target {
         | "handy"
         | "celular"
         | "movil"
-        | "móvil" => Target::Phone {
+        | "telefono movil"
+        | "tel mobile"
+        | "portable"
+        | "telephone mobile"
+        | "telephone portable" => Target::Phone {
             label: label("mobile"),
         },
-        "business phone" | "work phone" | "telefon geschäftlich" => Target::Phone { label: label("work") },
-        "home phone" | "telefon privat" => Target::Phone { label: label("home") },
-        "tags" | "labels" | "group membership" | "categories" | "kategorien" | "lists" | "group"
-        | "groups" | "gruppe" | "gruppen" | "grupo" | "grupos" | "groupe" | "groupes" => Target::Tags,
+        "business phone"
+        | "work phone"
+        | "telefon geschaftlich"
+        | "telephone bureau"
+        | "telefono del trabajo"
+        | "telefono trabajo" => Target::Phone { label: label("work") },
+        "home phone" | "telefon privat" | "telephone domicile" | "telefono particular" | "telefono casa" => {
+            Target::Phone { label: label("home") }
+        }
+        "tags" | "labels" | "group membership" | "categories" | "kategorien" | "categorias" | "lists"
+        | "group" | "groups" | "gruppe" | "gruppen" | "grupo" | "grupos" | "groupe" | "groupes" => {
+            Target::Tags
+        }
         "company"
         | "organization"
         | "organisation"
@@ -404,6 +445,10 @@ fn guess(raw: &str, t: &str) -> Target {
         | "company name"
         | "associated company"
         | "company name name"
+        | "societe"
+        | "entreprise"
+        | "organizacion"
+        | "compania"
         | "empresa" => Target::Attribute {
             key: "company".into(),
         },
@@ -450,7 +495,7 @@ fn guess_point(t: &str) -> Target {
         || has("cell")
         || t.starts_with("mobil")
         || has("celular")
-        || t.starts_with("móvil")
+        || t.starts_with("movil")
     {
         label("mobile")
     } else if has("business") || has("work") || t.contains("gesch") {
@@ -474,7 +519,9 @@ fn guess_point(t: &str) -> Target {
         || has("isdn")
         || has("celular")
         || t.starts_with("telefone")
-        || t.starts_with("teléfono");
+        || t.starts_with("telefono")
+        || t.starts_with("telephone")
+        || has("portable");
     if says_phone {
         Target::AdditionalPhone { label }
     } else {
@@ -592,7 +639,8 @@ mod tests {
             "Teléfono",
             "E-mail",
         ]);
-        assert_eq!(t[0], Target::Name);
+        // Beside "Sobrenome", "Nome" is the first name (Google's and Outlook's Portuguese).
+        assert_eq!(t[0], Target::FirstName);
         assert_eq!(t[1], Target::LastName);
         assert_eq!(
             t[2],

@@ -15,7 +15,7 @@ use crate::codec::decode::{Decoded, bytes_done};
 use crate::codec::import::ImportOptions;
 use crate::codec::intake::Intake;
 use crate::codec::json::ContactJson;
-use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping};
+use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping, tidy};
 use crate::codec::points::{in_country, parse_points};
 use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{AttrIn, Candidate, PointVal, Problem, Val, split_tags};
@@ -170,7 +170,16 @@ fn is_international_phone(cell: &str) -> bool {
 /// is an email address or an international phone number (a `WhatsApp` column, say), become
 /// additional points labelled after the header, so no such column is dropped unseen.
 fn content_hints(mapping: &mut [ColumnMapping], first_row: &csv::StringRecord) {
-    for m in mapping.iter_mut().filter(|m| m.target == Target::Ignore) {
+    // A display name column (`E-mail 2 Display Name: Ana (ana@x.com)`) shows the address of
+    // the column beside it, which is mapped already.
+    let display_name = |m: &ColumnMapping| {
+        let t = tidy(&m.header);
+        t.ends_with("display name") || t.ends_with("angezeigter name")
+    };
+    for m in mapping
+        .iter_mut()
+        .filter(|m| m.target == Target::Ignore && !display_name(m))
+    {
         let cell = unprotect(first_row.get(m.column).unwrap_or("").trim());
         let label = Some(m.header.trim().to_lowercase())
             .filter(|l| !l.is_empty() && l.chars().count() <= MAX_LABEL_CHARS);
@@ -217,7 +226,8 @@ impl ColumnLinks {
 /// The email address Outlook gives beside an Exchange address: for an `E-mail Address` that
 /// is an X.500 name (`/o=ExchangeLabs/ou=.../cn=ana`, type EX, what contacts saved from a
 /// company directory hold), the address in its `E-mail Display Name` (`Ana Souza
-/// (ana@example.com)`). `None` for any other value, or when that column has no address.
+/// (ana@example.com)`; German Outlook: `E-Mail-Adresse` and `E-Mail: angezeigter Name`).
+/// `None` for any other value, or when that column has no address.
 fn exchange_smtp(mapping: &[ColumnMapping], cells: &[String], header: &str, value: &str) -> Option<String> {
     if !value
         .get(..3)
@@ -225,12 +235,12 @@ fn exchange_smtp(mapping: &[ColumnMapping], cells: &[String], header: &str, valu
     {
         return None;
     }
-    let at = header.to_ascii_lowercase().rfind("address")?;
-    let wanted = format!("{}Display Name", &header[..at]);
-    let column = mapping
-        .iter()
-        .find(|m| m.header.eq_ignore_ascii_case(&wanted))?
-        .column;
+    let tidied = tidy(header);
+    let wanted = match tidied.strip_suffix(" address") {
+        Some(stem) => format!("{stem} display name"),
+        None => format!("{} angezeigter name", tidied.strip_suffix(" adresse")?),
+    };
+    let column = mapping.iter().find(|m| tidy(&m.header) == wanted)?.column;
     let address = crate::codec::rows::address_in(cells.get(column)?);
     address.contains('@').then(|| address.to_owned())
 }
