@@ -2461,3 +2461,47 @@ fn german_outlook_exchange_addresses_and_display_names() {
     assert_eq!(emails, ["juergen.mueller@firma.de", "jm@web.de"]);
     assert_eq!(report.mapping[5].target, Target::Ignore);
 }
+
+/// LinkedIn's `Connections.csv` opens with notes before its header; Excel's `sep=;` first
+/// line gives the delimiter. Neither is a row.
+#[test]
+fn notes_before_the_header_and_excel_separator_lines_are_not_rows() {
+    let book = book();
+    let linkedin = "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses \
+                    are missing, see https://www.linkedin.com/help.\"\n\n\
+                    First Name,Last Name,URL,Email Address,Company,Position,Connected On\n\
+                    John,Doe,https://www.linkedin.com/in/johndoe,,Acme Corp,Engineer,12 Mar 2024\n\
+                    Ana,Souza,https://www.linkedin.com/in/ana,ana@example.com,Imob,Broker,01 Feb 2023\n";
+    let report = book
+        .import_commit(&api(), linkedin.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.rows_read, report.created), (2, 2), "{:?}", report.issues);
+    assert_eq!(report.issues.len(), 0, "{:?}", report.issues);
+    let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["John Doe", "Ana Souza"]);
+
+    let excel = "sep=;\r\nName;Email;Phone\r\nAnn Lee;ann@example.com;+1 415 555 0142\r\n";
+    let report = book
+        .import_preview(excel.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(
+        (report.delimiter, report.rows_read, report.created),
+        (Some(';'), 1, 1)
+    );
+    assert_eq!(report.mapping[1].target, Target::Email { label: None });
+}
+
+/// Mailchimp's TAGS cell quotes each tag.
+#[test]
+fn quoted_tags_lose_their_quotes() {
+    let book = book();
+    let csv = "Email Address,First Name,Last Name,TAGS\nann@example.com,Ann,Lee,\"\"\"Customer\"\",\"\"VIP Club\"\"\"\n";
+    book.import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let tags: Vec<String> = contacts(&book)[0]
+        .tags
+        .iter()
+        .map(|t| t.as_str().to_owned())
+        .collect();
+    assert_eq!(tags, ["Customer", "VIP Club"]);
+}

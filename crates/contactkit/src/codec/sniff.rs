@@ -71,6 +71,46 @@ pub(crate) fn sniff_format(prefix: &str) -> Sniffed {
     }
 }
 
+/// Excel's delimiter hint, a first line `sep=;` (Excel writes and reads it): the delimiter.
+pub(crate) fn excel_separator(prefix: &str) -> Option<u8> {
+    let first = prefix.lines().next()?.trim();
+    let hint = first.get(..4).filter(|s| s.eq_ignore_ascii_case("sep="))?;
+    match &first.as_bytes()[hint.len()..] {
+        [d] if d.is_ascii_punctuation() || *d == b'\t' => Some(*d),
+        _ => None,
+    }
+}
+
+/// How many records of notes come before the header: a first line of one value that ends
+/// with `:` and the lines of at most one value after it, ahead of a record of several
+/// (LinkedIn's `Connections.csv` opens with "Notes:" and a paragraph). 0 for any other file:
+/// a first line of one value without the colon is a header (a file of one column, or one
+/// whose delimiter is given wrong, which the reader reports).
+pub(crate) fn preamble_records(prefix: &str, delimiter: u8) -> usize {
+    if !prefix
+        .lines()
+        .next()
+        .is_some_and(|l| l.trim().ends_with(':') && !l.contains(delimiter as char))
+    {
+        return excel_separator(prefix).map_or(0, |_| 1);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(prefix.as_bytes());
+    let mut record = csv::ByteRecord::new();
+    let mut before = 0;
+    while before < SNIFF_RECORDS {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) if record.iter().filter(|f| !f.is_empty()).count() > 1 => return before,
+            Ok(true) => before += 1,
+            Ok(false) | Err(_) => return 0,
+        }
+    }
+    0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping, tidy};
 use crate::codec::points::{in_country, parse_points};
 use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{AttrIn, Candidate, PointVal, Problem, Val, split_tags};
-use crate::codec::sniff::sniff_delimiter;
+use crate::codec::sniff::{excel_separator, preamble_records, sniff_delimiter};
 use crate::codec::spreadsheet_safe::unprotect;
 use crate::contact::MAX_LABEL_CHARS;
 use crate::email::Email;
@@ -370,8 +370,11 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
                 reason: format!("the delimiter {d:?} is not an ASCII character"),
             });
         }
-        None => sniff_delimiter(&decoded.prefix),
+        None => excel_separator(&decoded.prefix).unwrap_or_else(|| sniff_delimiter(&decoded.prefix)),
     };
+    // Excel's `sep=` line, and lines of text before the header, are no rows.
+    let hint = usize::from(excel_separator(&decoded.prefix).is_some());
+    let before_header = hint + preamble_records(&decoded.prefix, delimiter).saturating_sub(hint);
     run.layout.delimiter = Some(delimiter as char);
     let bytes = decoded.bytes_read;
     let index = Rc::new(RefCell::new(LineIndex {
@@ -394,9 +397,15 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         r.position()
             .map(|p| (index.borrow_mut().line_at(p.byte()), p.byte()))
     };
-    let more = reader
-        .read_record(&mut record)
-        .map_err(|e| read_error(1, e.position().map(|p| p.byte()), e))?;
+    let mut more = true;
+    for _ in 0..=before_header {
+        more = reader
+            .read_record(&mut record)
+            .map_err(|e| read_error(1, e.position().map(|p| p.byte()), e))?;
+        if !more {
+            break;
+        }
+    }
     if !more {
         return Ok(());
     }
