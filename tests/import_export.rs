@@ -2505,3 +2505,18 @@ fn quoted_tags_lose_their_quotes() {
         .collect();
     assert_eq!(tags, ["Customer", "VIP Club"]);
 }
+
+/// A card whose END:VCARD is missing ends where the next one begins: the next is not lost.
+#[test]
+fn a_vcard_without_its_end_line_does_not_swallow_the_next() {
+    let book = book();
+    let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nEMAIL:ann@example.com\r\n\
+               BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo Li\r\nEMAIL:bo@example.com\r\nEND:VCARD\r\n\
+               BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cy Ng\r\nEND:VCARD\r\n";
+    let report = book
+        .import_commit(&api(), vcf.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.rows_read, report.created), (3, 3), "{:?}", report.issues);
+    let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["Ann Lee", "Bo Li", "Cy Ng"]);
+}

@@ -654,6 +654,27 @@ fn is_group_card(card: &str) -> bool {
     })
 }
 
+/// Hands one whole card, from BEGIN:VCARD to END:VCARD, that began at line `start` to `run`.
+fn end_card(run: &mut Intake, card: &str, start: u64, bytes_done: u64) -> Result<()> {
+    if is_group_card(card) {
+        return run.skip(
+            start,
+            bytes_done,
+            short(card),
+            "is the vCard of a group (its members are cards of their own); skipped",
+        );
+    }
+    let row = match VCard::parse(card) {
+        Ok(parsed) => Ok(crate::codec::vcard::candidate(&parsed)),
+        Err(e) => Err(Problem {
+            column: None,
+            value: short(card),
+            reason: format!("not a readable vCard ({e:?})"),
+        }),
+    };
+    run.accept(start, row, None, None, bytes_done)
+}
+
 pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()> {
     let bytes = decoded.bytes_read;
     let mut reader = BufReader::new(decoded.reader);
@@ -686,26 +707,21 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
             if piece.is_empty() {
                 continue;
             }
+            // A card that begins before the last one ended: that one ended there (an exporter
+            // that left out its END:VCARD), so the new one is not swallowed by it.
+            if bare.eq_ignore_ascii_case("BEGIN:VCARD") {
+                card.push_str("END:VCARD\r\n");
+                end_card(run, &card, start, bytes_done(&bytes))?;
+                card.clear();
+                start = number;
+                card.push_str(bare);
+                card.push_str("\r\n");
+                continue;
+            }
             card.push_str(piece);
             card.push_str("\r\n");
-            if bare.eq_ignore_ascii_case("END:VCARD") && is_group_card(&card) {
-                run.skip(
-                    start,
-                    bytes_done(&bytes),
-                    short(&card),
-                    "is the vCard of a group (its members are cards of their own); skipped",
-                )?;
-                card.clear();
-            } else if bare.eq_ignore_ascii_case("END:VCARD") {
-                let row = match VCard::parse(&card) {
-                    Ok(parsed) => Ok(crate::codec::vcard::candidate(&parsed)),
-                    Err(e) => Err(Problem {
-                        column: None,
-                        value: short(&card),
-                        reason: format!("not a readable vCard ({e:?})"),
-                    }),
-                };
-                run.accept(start, row, None, None, bytes_done(&bytes))?;
+            if bare.eq_ignore_ascii_case("END:VCARD") {
+                end_card(run, &card, start, bytes_done(&bytes))?;
                 card.clear();
             }
         }
