@@ -468,8 +468,28 @@ fn guess_point(t: &str) -> Target {
     let words: Vec<&str> = t.split(' ').collect();
     let has = |w: &str| words.contains(&w);
     let says_email = has("email") || (has("e") && has("mail")) || has("mail") || t.starts_with("e mail");
-    // Display names and types of emails are not addresses.
-    if says_email && !(has("display") || has("type") || has("angezeigter") || has("typ")) {
+    // Display names and types of emails are not addresses, nor are a CRM's flags about
+    // them (Zoho's "Email Opt Out", Salesforce's "Email Bounced Reason", "Do Not Email").
+    let about_email = [
+        "display",
+        "type",
+        "angezeigter",
+        "typ",
+        "opt",
+        "optout",
+        "not",
+        "bounced",
+        "unsubscribed",
+        "subscribed",
+        "status",
+        "consent",
+        "verified",
+        "reason",
+        "date",
+    ]
+    .iter()
+    .any(|w| has(w));
+    if says_email && !about_email {
         let label = if has("work") || has("business") {
             label("work")
         } else if has("home") {
@@ -483,7 +503,7 @@ fn guess_point(t: &str) -> Target {
         label("fax")
     } else if has("pager") {
         label("pager")
-    } else if has("assistant") || has("assistent") {
+    } else if has("assistant") || has("assistent") || has("asst") {
         label("assistant")
     } else if has("car") || t.starts_with("autotelefon") {
         label("car")
@@ -651,6 +671,25 @@ mod tests {
         assert_eq!(t[3], Target::AdditionalPhone { label: None });
         assert_eq!(t[4], Target::AdditionalPhone { label: None });
         assert_eq!(t[5], Target::Email { label: None });
+    }
+
+    #[test]
+    fn crm_flags_about_emails_are_not_email_columns() {
+        let t = targets(&[
+            "Email",
+            "Email Opt Out",
+            "Do Not Email",
+            "Email Bounced Reason",
+            "Asst Phone",
+        ]);
+        assert_eq!(t[0], Target::Email { label: None });
+        assert_eq!(&t[1..4], [Target::Ignore, Target::Ignore, Target::Ignore]);
+        assert_eq!(
+            t[4],
+            Target::AdditionalPhone {
+                label: Some("assistant".into())
+            }
+        );
     }
 
     #[test]
