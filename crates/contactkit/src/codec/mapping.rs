@@ -370,13 +370,13 @@ fn guess(raw: &str, t: &str) -> Target {
     match t {
         "name" | "display name" | "full name" | "contact name" | "fn" | "anzeigename" | "nome"
         | "nome completo" | "nombre" | "nombre completo" => Target::Name,
-        "first name" | "given name" | "firstname" | "vorname" | "name first name" | "prenom" => {
+        "first name" | "given name" | "firstname" | "first" | "vorname" | "name first name" | "prenom" => {
             Target::FirstName
         }
-        "middle name" | "additional name" | "weitere vornamen" | "segundo nombre" | "segundo nome"
-        | "deuxieme prenom" => Target::MiddleName,
-        "last name" | "family name" | "lastname" | "surname" | "nachname" | "name last name" | "nom"
-        | "sobrenome" | "apellido" | "apellidos" => Target::LastName,
+        "middle name" | "middle" | "additional name" | "weitere vornamen" | "segundo nombre"
+        | "segundo nome" | "deuxieme prenom" => Target::MiddleName,
+        "last name" | "family name" | "lastname" | "last" | "surname" | "nachname" | "name last name"
+        | "nom" | "sobrenome" | "apellido" | "apellidos" => Target::LastName,
         "email"
         | "e mail"
         | "email address"
@@ -432,10 +432,9 @@ fn guess(raw: &str, t: &str) -> Target {
         "home phone" | "telefon privat" | "telephone domicile" | "telefono particular" | "telefono casa" => {
             Target::Phone { label: label("home") }
         }
-        "tags" | "labels" | "group membership" | "categories" | "kategorien" | "categorias" | "lists"
-        | "group" | "groups" | "gruppe" | "gruppen" | "grupo" | "grupos" | "groupe" | "groupes" => {
-            Target::Tags
-        }
+        "tags" | "tag" | "labels" | "group membership" | "categories" | "category" | "kategorien"
+        | "kategorie" | "categorias" | "categoria" | "lists" | "group" | "groups" | "gruppe" | "gruppen"
+        | "grupo" | "grupos" | "groupe" | "groupes" => Target::Tags,
         "company"
         | "organization"
         | "organisation"
@@ -671,6 +670,21 @@ mod tests {
         assert_eq!(t[3], Target::AdditionalPhone { label: None });
         assert_eq!(t[4], Target::AdditionalPhone { label: None });
         assert_eq!(t[5], Target::Email { label: None });
+    }
+
+    #[test]
+    fn yahoo_and_zoho_name_and_tag_columns_are_known() {
+        let t = targets(&["First", "Middle", "Last", "Category", "Tag"]);
+        assert_eq!(
+            t,
+            [
+                Target::FirstName,
+                Target::MiddleName,
+                Target::LastName,
+                Target::Tags,
+                Target::Tags
+            ]
+        );
     }
 
     #[test]
