@@ -129,8 +129,9 @@ pub(crate) fn split_tags(cell: &str) -> Vec<String> {
 }
 
 /// One tag as given (a vCard's CATEGORIES value, a part of a tags cell): trimmed, Google's
-/// system-group marker `* ` and quotes around it dropped, and nothing for an empty one or for Google's system
-/// groups that every contact or every starred one is in ("My Contacts", "Starred").
+/// system-group marker `* ` and quotes around it dropped, and nothing for an empty one or
+/// for Google's system groups that every contact or every starred one is in ("My Contacts",
+/// "Starred").
 fn one_tag(text: &str) -> Option<String> {
     // Mailchimp quotes each tag of its TAGS cell: `"Customer","VIP Club"`.
     let t = text.trim().trim_start_matches('*').trim();

@@ -81,11 +81,12 @@ pub(crate) fn excel_separator(prefix: &str) -> Option<u8> {
     }
 }
 
-/// How many records of notes come before the header: a first line of one value that ends
-/// with `:` and the lines of at most one value after it, ahead of a record of several
-/// (LinkedIn's `Connections.csv` opens with "Notes:" and a paragraph). 0 for any other file:
-/// a first line of one value without the colon is a header (a file of one column, or one
-/// whose delimiter is given wrong, which the reader reports).
+/// How many records come before the header: Excel's `sep=` line ([`excel_separator`]), or
+/// notes: a first line of one value that ends with `:` and the lines of at most one value
+/// after it, ahead of a record of several (LinkedIn's `Connections.csv` opens with "Notes:"
+/// and a paragraph). 0 for any other file: a first line of one value without the colon is a
+/// header (a file of one column, or one whose delimiter is given wrong, which the reader
+/// reports).
 pub(crate) fn preamble_records(prefix: &str, delimiter: u8) -> usize {
     if !prefix
         .lines()

@@ -373,8 +373,7 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         None => excel_separator(&decoded.prefix).unwrap_or_else(|| sniff_delimiter(&decoded.prefix)),
     };
     // Excel's `sep=` line, and lines of text before the header, are no rows.
-    let hint = usize::from(excel_separator(&decoded.prefix).is_some());
-    let before_header = hint + preamble_records(&decoded.prefix, delimiter).saturating_sub(hint);
+    let before_header = preamble_records(&decoded.prefix, delimiter);
     run.layout.delimiter = Some(delimiter as char);
     let bytes = decoded.bytes_read;
     let index = Rc::new(RefCell::new(LineIndex {
