@@ -968,18 +968,23 @@ fn json_arrays_and_ndjson_import_with_the_same_validation() {
     assert_eq!(report.format, ImportFormat::Json);
     assert_eq!(
         (report.rows_read, report.created, report.invalid, report.skipped),
-        (4, 2, 1, 1)
+        (4, 3, 0, 1)
     );
     assert_eq!(
         (report.issues[0].line, &report.issues[0].kind),
         (2, &IssueKind::DroppedValue)
     );
-    assert_eq!(report.issues[1].line, 3);
-    assert!(
-        report.issues[1].reason.contains("emial"),
-        "{}",
-        report.issues[1].reason
+    // A key the mapping does not know is a column of the file: listed with what it filled,
+    // and an address under it is kept as an additional email labelled after it.
+    let typo = report.mapping.iter().find(|m| m.header == "emial").unwrap();
+    assert_eq!(
+        typo.target,
+        Target::AdditionalEmail {
+            label: Some("emial".into())
+        }
     );
+    let typo = contacts(&book).into_iter().find(|c| c.name == "Typo").unwrap();
+    assert_eq!(emails(&typo), [("t@x.com", Some("emial"))]);
     let ana = &contacts(&book)[0];
     assert_eq!(phones(ana), [("+5511912345678", Some("whatsapp"))]);
     assert_eq!(emails(ana), [("ana@x.com", None), ("ana@work.x", Some("work"))]);
@@ -2519,4 +2524,149 @@ fn a_vcard_without_its_end_line_does_not_swallow_the_next() {
     assert_eq!((report.rows_read, report.created), (3, 3), "{:?}", report.issues);
     let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["Ann Lee", "Bo Li", "Cy Ng"]);
+}
+
+#[test]
+fn json_of_other_systems_imports_through_the_mapping_of_its_keys() {
+    // Chatwoot's contact list (GET .../contacts): times in Unix seconds, attributes typed.
+    let chatwoot = r#"{"meta": {"count": 2, "current_page": 1}, "payload": [
+        {"additional_attributes": {"city": "Lisbon", "company_name": "Casa Nova", "avatar_url_hash": "9f"},
+         "availability_status": "offline", "email": "ana@chatwoot.example", "id": 12, "name": "Ana Souza",
+         "phone_number": "+351912345678", "identifier": null, "thumbnail": "",
+         "custom_attributes": {"budget": 250000, "vip": true}, "last_activity_at": 1700000000,
+         "created_at": 1690000000},
+        {"email": "", "id": 13, "name": "Bruno", "phone_number": "+5511912345678", "created_at": 1690000100,
+         "custom_attributes": {}, "additional_attributes": {}}
+    ]}"#;
+    let book = book();
+    let report = book
+        .import_commit(&api(), chatwoot.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(
+        (report.rows_read, report.created, report.invalid),
+        (2, 2, 0),
+        "{report:?}"
+    );
+    let all = contacts(&book);
+    let ana = all.iter().find(|c| c.name == "Ana Souza").unwrap();
+    assert_eq!(emails(ana), [("ana@chatwoot.example", None)]);
+    assert_eq!(phones(ana), [("+351912345678", None)]);
+    assert_eq!(ana.attributes["budget"], AttributeValue::Number(250000.0));
+    assert_eq!(ana.attributes["vip"], AttributeValue::Bool(true));
+    assert_eq!(
+        ana.attributes["company_name"],
+        AttributeValue::Text("Casa Nova".into())
+    );
+    assert!(!ana.attributes.contains_key("avatar_url_hash"));
+    assert_eq!(ana.created_at.timestamp(), 1_690_000_000);
+    assert_eq!(ana.last_activity_at.unwrap().timestamp(), 1_700_000_000);
+    assert!(report.unmapped.iter().any(|u| u.header == "availability_status"));
+
+    // HubSpot's CRM API (`results`, fields under `properties`), Twenty's REST API (nested
+    // name, emails and phones with a country code), Google's People API (`connections`, lists
+    // of typed values) and Microsoft Graph (`value`, plural phone lists, `categories`).
+    let documents = [
+        r#"{"results": [{"id": "51", "properties": {"createdate": "2024-01-05T10:00:00.000Z",
+            "email": "bo@hubspot.example", "firstname": "Bo", "lastname": "Lee", "phone": "+1 415 555 2671",
+            "mobilephone": "(415) 555-0134", "hs_object_id": "51"}, "archived": false}],
+            "paging": {"next": {"after": "52"}}}"#,
+        r#"{"data": {"people": [{"id": "7c1", "name": {"firstName": "Chloé", "lastName": "Martin"},
+            "emails": {"primaryEmail": "chloe@twenty.example", "additionalEmails": ["c.martin@work.example"]},
+            "phones": {"primaryPhoneNumber": "612345678", "primaryPhoneCountryCode": "FR",
+                       "primaryPhoneCallingCode": "+33", "additionalPhones": []},
+            "createdBy": {"source": "MANUAL", "name": "Tim"}, "city": "Paris"}]},
+            "totalCount": 1}"#,
+        r#"{"connections": [{"resourceName": "people/c1", "etag": "%EgU=",
+            "names": [{"displayName": "Dana Kim", "familyName": "Kim", "givenName": "Dana", "metadata": {"primary": true}}],
+            "emailAddresses": [{"value": "dana@home.example", "type": "home"}, {"value": "dana@work.example", "type": "work"}],
+            "phoneNumbers": [{"value": "010-1234-5678", "canonicalForm": "+821012345678", "type": "mobile", "formattedType": "Mobile"}]}],
+            "totalPeople": 1}"#,
+        r#"{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('x')/contacts",
+            "value": [{"id": "AAMk", "displayName": "Erin Cho", "givenName": "Erin", "surname": "Cho",
+            "emailAddresses": [{"name": "Erin Cho", "address": "erin@contoso.example"}],
+            "businessPhones": ["+1 425 555 0109"], "mobilePhone": null, "homePhones": [],
+            "categories": ["Buyers"], "companyName": "Contoso"}]}"#,
+    ];
+    let book = crate::book();
+    for doc in documents {
+        let report = book
+            .import_commit(&api(), doc.as_bytes(), &ImportOptions::default(), go, None)
+            .unwrap();
+        assert_eq!((report.created, report.invalid), (1, 0), "{doc}: {report:?}");
+    }
+    let all = contacts(&book);
+    let by_name = |name: &str| {
+        all.iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name}: {all:?}"))
+    };
+    let bo = by_name("Bo Lee");
+    assert_eq!(emails(bo), [("bo@hubspot.example", None)]);
+    assert_eq!(phones(bo).len(), 2);
+    assert!(phones(bo).contains(&("+14155550134", Some("mobile"))));
+    assert_eq!(bo.created_at.to_rfc3339(), "2024-01-05T10:00:00+00:00");
+    let chloe = by_name("Chloé Martin");
+    assert_eq!(
+        emails(chloe),
+        [("chloe@twenty.example", None), ("c.martin@work.example", None)]
+    );
+    assert_eq!(phones(chloe), [("+33612345678", None)]);
+    let dana = by_name("Dana Kim");
+    assert_eq!(
+        emails(dana),
+        [
+            ("dana@home.example", Some("home")),
+            ("dana@work.example", Some("work"))
+        ]
+    );
+    assert_eq!(phones(dana), [("+821012345678", Some("mobile"))]);
+    let erin = by_name("Erin Cho");
+    assert_eq!(emails(erin), [("erin@contoso.example", None)]);
+    assert_eq!(phones(erin), [("+14255550109", Some("work"))]);
+    assert_eq!(erin.tags, ["Buyers"]);
+    assert_eq!(erin.attributes["company"], AttributeValue::Text("Contoso".into()));
+}
+
+#[test]
+fn json_documents_elements_and_key_overrides() {
+    // One contact written over many lines is one document, not NDJSON.
+    let book = book();
+    let solo = "{\n  \"name\": \"Solo\",\n  \"email\": \"solo@x.com\"\n}\n";
+    let report = book
+        .import_commit(&api(), solo.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.rows_read, report.created), (1, 1));
+
+    // NDJSON in camelCase; an element that is not an object is a row error of its own.
+    let ndjson =
+        "{\"firstName\": \"Gil\", \"lastName\": \"Reis\", \"phoneNumber\": \"+351 912 000 111\"}\n42\n";
+    let report = book
+        .import_commit(&api(), ndjson.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.created, report.invalid), (1, 1));
+    assert_eq!(report.issues[0].line, 2);
+    assert!(
+        report.issues[0].reason.contains("object"),
+        "{}",
+        report.issues[0].reason
+    );
+    let gil = contacts(&book)
+        .into_iter()
+        .find(|c| c.name == "Gil Reis")
+        .unwrap();
+    assert_eq!(phones(&gil), [("+351912000111", None)]);
+
+    // The caller maps a key as a header; a key the file does not have is refused.
+    let array = r#"[{"full": "Hana", "contato": "hana@x.com"}]"#;
+    let mut options = ImportOptions::default();
+    options.mapping.insert("full".into(), Target::Name);
+    options
+        .mapping
+        .insert("contato".into(), Target::Email { label: None });
+    let report = book.import_preview(array.as_bytes(), &options).unwrap();
+    assert_eq!((report.created, report.invalid), (1, 0), "{report:?}");
+    options.mapping.insert("nope".into(), Target::Ignore);
+    let err = book.import_preview(array.as_bytes(), &options).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Import);
+    assert!(err.to_string().contains("nope"), "{err}");
 }

@@ -35,8 +35,9 @@ use crate::store::{ContactRecord, NewContactRecord, PointKind, PointRecord, Read
 pub enum ImportFormat {
     /// CSV (any delimiter of `,` `;` tab `|`).
     Csv,
-    /// A JSON array of contacts, or NDJSON (one contact per line), in the [`ContactJson`]
-    /// shape.
+    /// A JSON array of contacts, NDJSON (one contact per line), or a document holding the
+    /// array (`{"payload": [...]}`), in the [`ContactJson`] shape or another system's
+    /// (its keys mapped as CSV headers).
     ///
     /// [`ContactJson`]: crate::ContactJson
     Json,
@@ -537,7 +538,7 @@ impl Book {
                 let mut intake = Intake::new(to_check, keep_cells);
                 let read = match format {
                     ImportFormat::Csv => sources::csv(decoded, options, &mut intake),
-                    ImportFormat::Json => sources::json(decoded, &mut intake),
+                    ImportFormat::Json => sources::json(decoded, options, &mut intake),
                     ImportFormat::Vcard => sources::vcard(decoded, &mut intake),
                 };
                 // The rows before a reading error are decided too: theirs come first.

@@ -22,8 +22,9 @@ pub struct PointJson {
 /// A contact as JSON export writes it and JSON import reads it.
 ///
 /// On import every field but `name` may be left out; `id` and `updated_at` are read and
-/// ignored (the book assigns its own), unknown fields are an error for that element, so a
-/// typo never goes unnoticed.
+/// ignored (the book assigns its own). An element with other keys is read in the shapes of
+/// other systems (Chatwoot, HubSpot, Twenty, Google, Microsoft Graph): its keys are mapped
+/// as CSV headers are, and the import report lists each key with the field it filled.
 ///
 /// # Examples
 /// ```

@@ -342,6 +342,12 @@ fn numbered(t: &str) -> Option<(&'static str, u32, &str)> {
     }
 }
 
+/// The target a header suggests by itself (`raw` as written, `t` [`tidy`]ed), before the
+/// rules that look at its neighbours.
+pub(crate) fn guess_target(raw: &str, t: &str) -> Target {
+    guess(raw, t)
+}
+
 fn guess(raw: &str, t: &str) -> Target {
     // Our own export's names first, exactly.
     match raw {
@@ -390,7 +396,10 @@ fn guess(raw: &str, t: &str) -> Target {
         | "direccion de correo electronico"
         | "correo electronico"
         | "endereco de email"
-        | "mail" => Target::Email { label: None },
+        | "mail"
+        | "emails"
+        | "email addresses"
+        | "e mail addresses" => Target::Email { label: None },
         "secondary email" | "emails additional emails" => {
             if t.contains("additional") {
                 Target::AdditionalEmails
@@ -405,7 +414,9 @@ fn guess(raw: &str, t: &str) -> Target {
         | "telefono"
         | "primary phone"
         | "haupttelefon"
-        | "telefon" => Target::Phone { label: None },
+        | "telefon"
+        | "phones"
+        | "phone numbers" => Target::Phone { label: None },
         "phones additional phones" => Target::AdditionalPhones,
         "mobile phone"
         | "mobile"
@@ -451,6 +462,11 @@ fn guess(raw: &str, t: &str) -> Target {
         | "empresa" => Target::Attribute {
             key: "company".into(),
         },
+        "created at" | "created" | "create date" | "createdate" | "date created" | "creation date"
+        | "created on" | "created date time" => Target::CreatedAt,
+        "last activity at" | "last activity" | "last activity date" | "last active at" => {
+            Target::LastActivityAt
+        }
         "nickname" | "nick name" | "spitzname" | "apelido" | "apodo" | "surnom" => Target::Attribute {
             key: "nickname".into(),
         },
@@ -465,7 +481,8 @@ fn guess(raw: &str, t: &str) -> Target {
 /// from the name where it is clear.
 fn guess_point(t: &str) -> Target {
     let words: Vec<&str> = t.split(' ').collect();
-    let has = |w: &str| words.contains(&w);
+    // Plurals too: Microsoft Graph's `businessPhones`, a CRM's `Other Emails`.
+    let has = |w: &str| words.iter().any(|x| *x == w || x.strip_suffix('s') == Some(w));
     let says_email = has("email") || (has("e") && has("mail")) || has("mail") || t.starts_with("e mail");
     // Display names and types of emails are not addresses, nor are a CRM's flags about
     // them (Zoho's "Email Opt Out", Salesforce's "Email Bounced Reason", "Do Not Email").

@@ -20,6 +20,7 @@ mod export;
 mod import;
 mod intake;
 mod json;
+mod json_shapes;
 mod mapping;
 mod points;
 mod report;

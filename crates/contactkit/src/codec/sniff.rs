@@ -54,7 +54,7 @@ pub(crate) enum Sniffed {
     Vcard,
 }
 
-/// Tells a JSON array (`[`), NDJSON (`{`), a vCard (`BEGIN:VCARD`) and anything else (CSV).
+/// Tells a JSON array (`[`), NDJSON or a JSON document (`{`), a vCard (`BEGIN:VCARD`) and anything else (CSV).
 pub(crate) fn sniff_format(prefix: &str) -> Sniffed {
     let start = prefix.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
     if start.starts_with('[') {

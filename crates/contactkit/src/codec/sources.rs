@@ -9,12 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use calcard::vcard::VCard;
-use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
 
 use crate::codec::decode::{Decoded, bytes_done};
 use crate::codec::import::ImportOptions;
-use crate::codec::intake::Intake;
+use crate::codec::intake::{Intake, Layout};
 use crate::codec::json::ContactJson;
+use crate::codec::json_shapes::Columns;
 use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping, tidy};
 use crate::codec::points::{in_country, parse_points};
 use crate::codec::report::UnmappedColumn;
@@ -93,7 +96,7 @@ fn label_cell(cell: &str) -> Option<String> {
 
 /// Applies the caller's mapping by header name (exactly, else ignoring case and spacing). A
 /// name no column has is refused: a typo must not leave a column mapped as suggested.
-fn apply_overrides(mapping: &mut [ColumnMapping], options: &ImportOptions) -> Result<()> {
+pub(crate) fn apply_overrides(mapping: &mut [ColumnMapping], options: &ImportOptions) -> Result<()> {
     let loose = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     for (name, target) in &options.mapping {
         let hit = mapping
@@ -169,7 +172,7 @@ fn is_international_phone(cell: &str) -> bool {
 /// Columns whose header says nothing the mapping knows, but whose value in the first data row
 /// is an email address or an international phone number (a `WhatsApp` column, say), become
 /// additional points labelled after the header, so no such column is dropped unseen.
-fn content_hints(mapping: &mut [ColumnMapping], first_row: &csv::StringRecord) {
+pub(crate) fn content_hints<'c>(mapping: &mut [ColumnMapping], first_row: impl Fn(usize) -> Option<&'c str>) {
     // A display name column (`E-mail 2 Display Name: Ana (ana@x.com)`) shows the address of
     // the column beside it, which is mapped already.
     let display_name = |m: &ColumnMapping| {
@@ -180,7 +183,7 @@ fn content_hints(mapping: &mut [ColumnMapping], first_row: &csv::StringRecord) {
         .iter_mut()
         .filter(|m| m.target == Target::Ignore && !display_name(m))
     {
-        let cell = unprotect(first_row.get(m.column).unwrap_or("").trim());
+        let cell = unprotect(first_row(m.column).unwrap_or("").trim());
         let label = Some(m.header.trim().to_lowercase())
             .filter(|l| !l.is_empty() && l.chars().count() <= MAX_LABEL_CHARS);
         if Email::parse(cell).is_ok() {
@@ -193,13 +196,13 @@ fn content_hints(mapping: &mut [ColumnMapping], first_row: &csv::StringRecord) {
 
 /// The columns that say something about another column: its points' label
 /// ([`Target::LabelOf`]) or its phones' country ([`Target::CountryOf`]), by that column.
-struct ColumnLinks {
+pub(crate) struct ColumnLinks {
     labels: Vec<Option<usize>>,
     countries: Vec<Vec<usize>>,
 }
 
 impl ColumnLinks {
-    fn new(mapping: &[ColumnMapping], width: usize) -> ColumnLinks {
+    pub(crate) fn new(mapping: &[ColumnMapping], width: usize) -> ColumnLinks {
         let mut links = ColumnLinks {
             labels: vec![None; width],
             countries: vec![Vec::new(); width],
@@ -246,7 +249,7 @@ fn exchange_smtp(mapping: &[ColumnMapping], cells: &[String], header: &str, valu
 }
 
 /// Builds the candidate of one CSV record.
-fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cells: &[String]) -> Candidate {
+pub(crate) fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cells: &[String]) -> Candidate {
     let mut c = Candidate::default();
     let mut parts: [Option<Val>; 3] = [None, None, None];
     let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
@@ -426,7 +429,7 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         match reader.read_record(&mut record) {
             Ok(true) => {
                 pending_first = true;
-                content_hints(&mut mapping, &record);
+                content_hints(&mut mapping, |i| record.get(i));
             }
             Ok(false) => {}
             Err(e) => {
@@ -550,23 +553,166 @@ fn json_candidate(j: ContactJson) -> Candidate {
     c
 }
 
-fn json_row(
-    value: std::result::Result<ContactJson, serde_json::Error>,
-    text: impl FnOnce() -> String,
-) -> std::result::Result<Candidate, Problem> {
-    value.map(json_candidate).map_err(|e| Problem {
-        column: None,
-        value: text(),
-        reason: format!("not a contact: {e}"),
-    })
+/// The candidate of one JSON element: our own shape exactly, else another system's (see
+/// [`json_shapes`](crate::codec::json_shapes)).
+fn json_element(
+    value: &Value,
+    columns: &mut Columns,
+    layout: &mut Layout,
+) -> Result<std::result::Result<Candidate, Problem>> {
+    match ContactJson::deserialize(value) {
+        Ok(ours) => Ok(Ok(json_candidate(ours))),
+        Err(_) => columns.candidate(value, layout),
+    }
 }
 
-/// Reads a JSON array or NDJSON input.
-pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()> {
+/// Keys of a JSON document whose array holds the contacts: `{"contacts": [...]}`, Chatwoot's
+/// `payload`, HubSpot's `results`, Google's `connections`, Microsoft Graph's `value`, a
+/// GraphQL connection's `edges`, and other common names.
+const LIST_KEYS: [&str; 14] = [
+    "contacts",
+    "payload",
+    "results",
+    "data",
+    "items",
+    "records",
+    "people",
+    "persons",
+    "connections",
+    "value",
+    "entries",
+    "list",
+    "rows",
+    "edges",
+];
+
+/// Takes the elements of a JSON input one by one.
+struct Elements<'r, 'o> {
+    run: &'r mut Intake,
+    columns: Columns<'o>,
+    bytes: Arc<AtomicU64>,
+    number: u64,
+    /// Whether an array of contacts was found in a document.
+    found: bool,
+    failed: Option<Error>,
+}
+
+impl Elements<'_, '_> {
+    /// Reads one element (a GraphQL edge's `node` is the element) as row `number`.
+    fn take(&mut self, number: u64, value: &Value) -> Result<()> {
+        let value = match value {
+            Value::Object(o) if o.len() <= 2 && o.get("node").is_some_and(Value::is_object) => &o["node"],
+            other => other,
+        };
+        let row = json_element(value, &mut self.columns, &mut self.run.layout)?;
+        self.run.accept(number, row, None, None, bytes_done(&self.bytes))
+    }
+
+    fn take_in_seq<'de, A: SeqAccess<'de>>(&mut self, mut seq: A) -> std::result::Result<(), A::Error> {
+        self.found = true;
+        while let Some(value) = seq.next_element::<Value>()? {
+            self.number += 1;
+            if let Err(e) = self.take(self.number, &value) {
+                self.failed = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A JSON array: its elements are the contacts.
+struct Array<'a, 'r, 'o>(&'a mut Elements<'r, 'o>);
+
+impl<'de> Visitor<'de> for Array<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of contacts")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<(), A::Error> {
+        self.0.take_in_seq(seq)
+    }
+}
+
+/// A JSON document that is an object: the array under one of its [`LIST_KEYS`] (at any
+/// depth: `{"data": {"people": [...]}}`) holds the contacts; without one, the object is
+/// the one contact. Returns the object's other keys.
+struct Document<'a, 'r, 'o>(&'a mut Elements<'r, 'o>);
+
+impl<'de> DeserializeSeed<'de> for Document<'_, '_, '_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Document<'_, '_, '_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object or array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Value, A::Error> {
+        self.0.take_in_seq(seq)?;
+        Ok(Value::Null)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut rest = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !self.0.found && LIST_KEYS.contains(&tidy(&key).as_str()) {
+                let other = map.next_value_seed(Document(&mut *self.0))?;
+                if !other.is_null() {
+                    rest.insert(key, other);
+                }
+            } else {
+                rest.insert(key, map.next_value::<Value>()?);
+            }
+        }
+        Ok(Value::Object(rest))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// Whether the input's first line is a whole JSON value by itself (NDJSON), not the start
+/// of one document written over many lines.
+fn first_line_is_value(text: &str) -> bool {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok()
+}
+
+/// Reads a JSON input: an array of contacts, NDJSON (one contact a line), or one document
+/// (an object holding the array of contacts under a key such as `contacts`, or one contact).
+pub(crate) fn json<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &mut Intake) -> Result<()> {
     let bytes = decoded.bytes_read;
-    let is_array = decoded.prefix.trim_start().starts_with('[');
+    let start = decoded.prefix.trim_start();
+    let is_array = start.starts_with('[');
+    let is_ndjson = !is_array && first_line_is_value(start);
     let mut reader = BufReader::new(decoded.reader);
-    if !is_array {
+    let mut elements = Elements {
+        run,
+        columns: Columns::new(options),
+        bytes: Arc::clone(&bytes),
+        number: 0,
+        found: false,
+        failed: None,
+    };
+    if is_ndjson {
         let mut line = String::new();
         let mut number = 0u64;
         loop {
@@ -581,43 +727,35 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()>
             if line.trim().is_empty() {
                 continue;
             }
-            let row = json_row(serde_json::from_str::<ContactJson>(&line), || short(&line));
-            run.accept(number, row, None, None, bytes_done(&bytes))?;
+            match serde_json::from_str::<Value>(&line) {
+                Ok(value) => elements.take(number, &value)?,
+                Err(e) => {
+                    let problem = Problem {
+                        column: None,
+                        value: short(&line),
+                        reason: format!("not a contact: {e}"),
+                    };
+                    elements
+                        .run
+                        .accept(number, Err(problem), None, None, bytes_done(&bytes))?;
+                }
+            }
         }
         return Ok(());
     }
-
-    struct Elements<'r> {
-        run: &'r mut Intake,
-        bytes: Arc<AtomicU64>,
-        failed: Option<Error>,
-    }
-    impl<'de> Visitor<'de> for &mut Elements<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an array of contacts")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-            let mut number = 0u64;
-            while let Some(value) = seq.next_element::<serde_json::Value>()? {
-                number += 1;
-                let text = || short(&value.to_string());
-                let row = json_row(serde_json::from_value::<ContactJson>(value.clone()), text);
-                if let Err(e) = self.run.accept(number, row, None, None, bytes_done(&self.bytes)) {
-                    self.failed = Some(e);
-                    return Err(serde::de::Error::custom("stopped"));
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = if is_array {
+        (&mut de).deserialize_seq(Array(&mut elements))
+    } else {
+        Document(&mut elements).deserialize(&mut de).map(|rest| {
+            if !elements.found && rest.is_object() {
+                elements.number = 1;
+                if let Err(e) = elements.take(1, &rest) {
+                    elements.failed = Some(e);
                 }
             }
-            Ok(())
-        }
-    }
-    let mut elements = Elements {
-        run,
-        bytes: Arc::clone(&bytes),
-        failed: None,
+        })
     };
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let parsed = (&mut de).deserialize_seq(&mut elements);
     if let Some(e) = elements.failed {
         return Err(e);
     }
@@ -625,7 +763,7 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()>
         read_error(
             e.line() as u64,
             None,
-            format!("the JSON is not an array of contacts: {e}"),
+            format!("the JSON is not an array of contacts, NDJSON or a document holding them: {e}"),
         )
     })?;
     de.end().map_err(|e| read_error(e.line() as u64, None, e))
