@@ -2670,3 +2670,144 @@ fn json_documents_elements_and_key_overrides() {
     assert_eq!(err.kind(), ErrorKind::Import);
     assert!(err.to_string().contains("nope"), "{err}");
 }
+
+/// Commits a file of tests/fixtures/found (real files from other projects' test data) with
+/// `region` as the default phone region.
+fn commit_found(name: &str, region: &str) -> (Book, ImportReport) {
+    let book = book();
+    let options = ImportOptions {
+        default_region: Some(PhoneRegion::new(region).unwrap()),
+        ..ImportOptions::default()
+    };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/found")
+        .join(name);
+    let report = book
+        .import_commit_path(&api(), path, &options, go, None)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    (book, report)
+}
+
+#[test]
+fn every_found_file_imports_with_readable_names() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/found");
+    // Files that hold no contact: a card of Android's custom rows only, an empty card.
+    let empty = ["android__v21_android_custom_prop.vcf", "kcontacts__vcard7.vcf"];
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !path.is_file() || name == "SOURCES.md" {
+            continue;
+        }
+        files += 1;
+        let (book, report) = commit_found(&name, "DE");
+        if empty.contains(&name.as_str()) {
+            assert_eq!(report.created, 0, "{name}");
+            continue;
+        }
+        assert!(report.created > 0, "{name}: {report:?}");
+        for c in contacts(&book) {
+            let garbled = c.name.contains('\u{FFFD}')
+                || c.name.chars().any(|ch| ('\u{80}'..='\u{9F}').contains(&ch))
+                || c.name.contains("Ã") && c.name.chars().any(|ch| ('\u{A0}'..='\u{BF}').contains(&ch));
+            assert!(!garbled, "{name}: {:?}", c.name);
+        }
+    }
+    assert!(files >= 100, "{files}");
+}
+
+#[test]
+fn found_vcards_decode_their_charsets_folds_and_shorthand() {
+    // A line before the first card: still a vCard.
+    let (book, report) = commit_found("tine20__contacts.vcf", "DE");
+    assert_eq!(report.format, ImportFormat::Vcard);
+    let all = contacts(&book);
+    assert_eq!(emails(named(&all, "alex spass")), [("alex@spass.net", None)]);
+    named(&all, "jan gerber");
+    // vCard 2.1's CHARSET=SHIFT_JIS names the encoding a short file cannot be told by.
+    let (book, report) = commit_found("android__v21_japanese_3.vcf", "JP");
+    assert_eq!(report.encoding, "Shift_JIS");
+    named(&contacts(&book), "伊能 圭一 伊予");
+    // A fold that splits a UTF-8 character: valid once unfolded.
+    let (book, report) = commit_found("kcontacts__vcard9.vcf", "DE");
+    assert_eq!(report.encoding, "UTF-8");
+    assert!(
+        contacts(&book)[0].name.starts_with("βγδεαβγδ1"),
+        "{}",
+        contacts(&book)[0].name
+    );
+    // `FN;QUOTED-PRINTABLE:` without a CHARSET, in UTF-8.
+    let (book, _) = commit_found("owncloud__test3.vcf", "DE");
+    named(&contacts(&book), "Adèle Fermée");
+    // Cards named by their ORG, Evolution's FILE-AS, Android's nickname row.
+    let (book, _) = commit_found("kcontacts__vcard10.vcf", "DE");
+    named(&contacts(&book), "Bike Shop");
+    let (book, _) = commit_found("kcontacts__vcard4.vcf", "US");
+    assert_eq!(
+        named(&contacts(&book), "Ximian, Inc.").email(),
+        Some("hello@ximian.com")
+    );
+    let (book, _) = commit_found("android__v21_im.vcf", "US");
+    named(&contacts(&book), "Nick");
+}
+
+#[test]
+fn found_csv_and_json_files_map_their_own_column_names() {
+    // tine20's own export: n_given / n_family / org_name.
+    let (book, _) = commit_found("tine20__adb_tine_import.csv", "DE");
+    let all = contacts(&book);
+    let klaus = named(&all, "Klaus Müller");
+    assert_eq!(
+        klaus.attributes["company"],
+        AttributeValue::Text("Hotel Adlon".into())
+    );
+    let (book, report) = commit_found("tine20__import_split.csv", "DE");
+    assert_eq!((report.created, report.blank), (1, 0));
+    named(&contacts(&book), "Jörg Heinz");
+    // A fax is never the primary phone while a voice number is there.
+    let (book, _) = commit_found("tine20__Contact.csv", "DE");
+    for c in contacts(&book) {
+        if c.phones.len() > 1 {
+            assert_ne!(c.phones[0].label.as_deref(), Some("fax"), "{}", c.name);
+        }
+    }
+    // lx-office's numbered contact-person columns.
+    let (book, _) = commit_found("tine20__importtest_lxoffice2.csv", "DE");
+    let all = contacts(&book);
+    assert_eq!(
+        phones(named(&all, "Gartencenter Röhr & Vater")),
+        [("+491726508462", Some("mobile"))]
+    );
+    // Google's legacy `Name` is the whole name, not a start for the given and family names.
+    let (book, _) = commit_found("tine20__google_contacts.csv", "DE");
+    named(&contacts(&book), "Ando");
+    // An object of LDAP entries by id, their fields under `attributes`; and a jCard.
+    let (book, report) = commit_found("thunderbird__ldap_contacts.json", "US");
+    assert_eq!(report.created, 10);
+    let all = contacts(&book);
+    assert_eq!(
+        named(&all, "Eurus Holmes").email(),
+        Some("eurus@bakerstreet.invalid")
+    );
+    let (book, _) = commit_found("ezvcard__jcard-example.json", "US");
+    let all = contacts(&book);
+    let simon = named(&all, "Simon Perreault");
+    assert_eq!(simon.email(), Some("simon.perreault@viagenie.ca"));
+    assert_eq!(simon.phones[0].e164.as_str(), "+14186569254");
+}
+
+#[test]
+fn a_row_with_values_only_in_columns_not_imported_is_an_error_not_blank() {
+    let csv = "Vorname Nachname,Ort\nJörg Heinz,Köln\n,\n";
+    let report = book()
+        .import_preview(csv.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!((report.invalid, report.blank), (1, 1));
+    assert_eq!(report.issues[0].column.as_deref(), Some("Vorname Nachname"));
+    assert!(
+        report.issues[0].reason.contains("not imported"),
+        "{}",
+        report.issues[0].reason
+    );
+}

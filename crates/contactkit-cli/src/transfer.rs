@@ -93,6 +93,12 @@ fn print_report(report: &ImportReport, errors_file: Option<&std::path::Path>) ->
         "rows read {}, created {}, updated {}, skipped {}, invalid {}",
         report.rows_read, report.created, report.updated, report.skipped, report.invalid
     ))?;
+    if report.blank > 0 {
+        output::line(&format!(
+            "  {} blank rows (nothing in them) ignored",
+            report.blank
+        ))?;
+    }
     for issue in &report.issues {
         let column = issue
             .column

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{Encoding, MACINTOSH, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs::{Encoding, MACINTOSH, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 
 use crate::error::{Error, Result};
@@ -72,10 +72,13 @@ pub(crate) fn open<R: Read>(input: R, encoding: Option<&str>) -> Result<Decoded<
     };
     let (text, _, _) = encoding.decode(&prefix);
     let prefix_text = text.into_owned();
+    // A vCard's UTF-8 goes to its reader as it is: folding may split a character between
+    // two lines, and only the unfolded card is valid UTF-8 (see `sources::vcard`).
     let reader = DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding))
         .bom_override(true)
         .strip_bom(true)
+        .utf8_passthru(encoding == UTF_8 && is_vcard(&prefix))
         .build(Cursor::new(prefix).chain(raw));
     Ok(Decoded {
         reader,
@@ -93,12 +96,85 @@ pub(crate) fn detect(prefix: &[u8], whole: bool) -> &'static Encoding {
     if let Some(encoding) = utf16_without_bom(prefix) {
         return encoding;
     }
+    let unfolded;
+    let prefix = if is_vcard(prefix) {
+        unfolded = unfold(prefix);
+        // A vCard valid as UTF-8 once unfolded is UTF-8; else its own CHARSET parameter
+        // (vCard 2.1's `CHARSET=SHIFT_JIS`) says what it is, before any guess.
+        let utf8 = match std::str::from_utf8(&unfolded) {
+            Ok(_) => true,
+            Err(e) => !whole && e.error_len().is_none(),
+        };
+        if utf8 {
+            return UTF_8;
+        }
+        if let Some(declared) = declared_charset(&unfolded) {
+            return declared;
+        }
+        &unfolded[..]
+    } else {
+        prefix
+    };
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     detector.feed(prefix, whole);
     match detector.guess(None, Utf8Detection::Allow) {
         guess if guess == WINDOWS_1252 && looks_mac_roman(prefix) => MACINTOSH,
         guess => guess,
     }
+}
+
+/// Whether the input is a vCard (in an ASCII-compatible encoding): `BEGIN:VCARD` is one of
+/// its first four lines that are not blank, as the format sniffer finds it.
+pub(crate) fn is_vcard(prefix: &[u8]) -> bool {
+    let head = &prefix[..prefix.len().min(4096)];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    head.split(|b| matches!(b, b'\r' | b'\n'))
+        .map(<[u8]>::trim_ascii)
+        .filter(|l| !l.is_empty())
+        .take(4)
+        .any(|l| l.eq_ignore_ascii_case(b"BEGIN:VCARD"))
+}
+
+/// The bytes with vCard folding undone: a line break (CRLF, LF or CR) followed by a space or
+/// a tab is removed.
+pub(crate) fn unfold(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let brk = match bytes[i..] {
+            [b'\r', b'\n', ..] => 2,
+            [b'\r' | b'\n', ..] => 1,
+            _ => 0,
+        };
+        if brk > 0 && matches!(bytes.get(i + brk), Some(b' ' | b'\t')) {
+            i += brk + 1;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The first `CHARSET=` parameter of a vCard that names an encoding other than UTF-8.
+fn declared_charset(vcard: &[u8]) -> Option<&'static Encoding> {
+    const KEY: &[u8] = b"CHARSET=";
+    let mut rest = vcard;
+    while let Some(at) = rest.windows(KEY.len()).position(|w| w.eq_ignore_ascii_case(KEY)) {
+        rest = &rest[at + KEY.len()..];
+        let end = rest
+            .iter()
+            .position(|b| matches!(b, b';' | b':' | b',' | b'\r' | b'\n'))
+            .unwrap_or(rest.len());
+        let label = rest[..end].trim_ascii();
+        let label = label.strip_prefix(b"\"").unwrap_or(label);
+        let label = label.strip_suffix(b"\"").unwrap_or(label);
+        match Encoding::for_label(label) {
+            Some(encoding) if encoding != UTF_8 => return Some(encoding),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether bytes `chardetng` takes for Windows-1252 are Mac OS Roman (what Excel for Mac and

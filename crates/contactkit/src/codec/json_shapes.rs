@@ -22,7 +22,7 @@ use crate::codec::intake::Layout;
 use crate::codec::mapping::{ColumnMapping, Target, guess_target, suggest_mapping, tidy};
 use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{AttrIn, Candidate, Problem};
-use crate::codec::sources::{ColumnLinks, apply_overrides, content_hints, csv_candidate};
+use crate::codec::sources::{ColumnLinks, apply_overrides, content_hints, csv_candidate, unimported_only};
 use crate::contact::AttributeValue;
 use crate::error::Result;
 
@@ -35,9 +35,14 @@ const ATTRIBUTE_KEYS: [&str; 5] = [
     "customfields",
 ];
 
-/// What Chatwoot writes into a contact's `additional_attributes` for itself: not the
-/// contact's data.
-const CHATWOOT_BOOKKEEPING: [&str; 3] = ["last_avatar_sync_at", "avatar_url_hash", "created_at_ip"];
+/// What is in an attributes object but is no data about the contact: what Chatwoot writes
+/// into `additional_attributes` for itself, and an LDAP entry's `objectClass`.
+const NOT_CONTACT_DATA: [&str; 4] = [
+    "last_avatar_sync_at",
+    "avatar_url_hash",
+    "created_at_ip",
+    "objectClass",
+];
 
 /// Keys whose object holds the contact's own fields (HubSpot's `properties`): read as if its
 /// keys were the element's.
@@ -160,7 +165,7 @@ impl<'o> Columns<'o> {
                 *value = AttrIn::Typed(v.clone());
             }
         }
-        Ok(Ok(candidate))
+        Ok(unimported_only(candidate, &self.mapping, &cells))
     }
 
     /// Suggests the mapping of every column again (a column's neighbours can change what it
@@ -304,9 +309,17 @@ fn flatten(object: &Map<String, Value>, path: &[&str], in_array: bool, out: &mut
         match value {
             Value::Null => {}
             Value::Object(inner) if path.is_empty() && is_key(key, &ATTRIBUTE_KEYS) => {
-                for (name, v) in inner
+                // An LDAP entry's `attributes` are its fields (`cn`, `mail`, `givenName`):
+                // those the mapping knows are read as keys of the element.
+                let generic = key == "attributes";
+                let (fields, custom): (Map<String, Value>, Map<String, Value>) = inner
                     .iter()
-                    .filter(|(name, _)| !CHATWOOT_BOOKKEEPING.contains(&name.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .partition(|(name, _)| generic && guess(name) != Target::Ignore);
+                flatten(&fields, path, in_array, out);
+                for (name, v) in custom
+                    .iter()
+                    .filter(|(name, _)| !NOT_CONTACT_DATA.contains(&name.as_str()))
                 {
                     let Some(text) = scalar_text(v) else { continue };
                     let header = format!("{key} / {name}");

@@ -374,15 +374,14 @@ fn guess(raw: &str, t: &str) -> Target {
         return Target::Attribute { key: key.to_owned() };
     }
     match t {
-        "name" | "display name" | "full name" | "contact name" | "fn" | "anzeigename" | "nome"
-        | "nome completo" | "nombre" | "nombre completo" => Target::Name,
-        "first name" | "given name" | "firstname" | "first" | "vorname" | "name first name" | "prenom" => {
-            Target::FirstName
-        }
-        "middle name" | "middle" | "additional name" | "weitere vornamen" | "segundo nombre"
+        "name" | "display name" | "full name" | "contact name" | "fn" | "n fn" | "cn" | "common name"
+        | "anzeigename" | "nome" | "nome completo" | "nombre" | "nombre completo" => Target::Name,
+        "first name" | "given name" | "firstname" | "givenname" | "cp givenname" | "first" | "vorname"
+        | "name first name" | "prenom" | "n given" => Target::FirstName,
+        "middle name" | "middle" | "additional name" | "n middle" | "weitere vornamen" | "segundo nombre"
         | "segundo nome" | "deuxieme prenom" => Target::MiddleName,
-        "last name" | "family name" | "lastname" | "last" | "surname" | "nachname" | "name last name"
-        | "nom" | "sobrenome" | "apellido" | "apellidos" => Target::LastName,
+        "last name" | "family name" | "lastname" | "familyname" | "n family" | "last" | "surname" | "sn"
+        | "nachname" | "name last name" | "nom" | "sobrenome" | "apellido" | "apellidos" => Target::LastName,
         "email"
         | "e mail"
         | "email address"
@@ -455,6 +454,8 @@ fn guess(raw: &str, t: &str) -> Target {
         | "company name"
         | "associated company"
         | "company name name"
+        | "org name"
+        | "o"
         | "societe"
         | "entreprise"
         | "organizacion"
@@ -470,7 +471,7 @@ fn guess(raw: &str, t: &str) -> Target {
         "nickname" | "nick name" | "spitzname" | "apelido" | "apodo" | "surnom" => Target::Attribute {
             key: "nickname".into(),
         },
-        "file as" | "speichern unter" => Target::Attribute {
+        "file as" | "speichern unter" | "n fileas" => Target::Attribute {
             key: "file_as".into(),
         },
         _ => guess_point(t),
@@ -481,8 +482,14 @@ fn guess(raw: &str, t: &str) -> Target {
 /// from the name where it is clear.
 fn guess_point(t: &str) -> Target {
     let words: Vec<&str> = t.split(' ').collect();
-    // Plurals too: Microsoft Graph's `businessPhones`, a CRM's `Other Emails`.
-    let has = |w: &str| words.iter().any(|x| *x == w || x.strip_suffix('s') == Some(w));
+    // Microsoft Graph's `businessPhones`, a CRM's `Other Emails`: plurals count.
+    // Plurals and numbered columns too (lx-office's `cp_mobile1`).
+    let has = |w: &str| {
+        words.iter().any(|x| {
+            let x = x.trim_end_matches(|c: char| c.is_ascii_digit());
+            x == w || x.strip_suffix('s') == Some(w)
+        })
+    };
     let says_email = has("email") || (has("e") && has("mail")) || has("mail") || t.starts_with("e mail");
     // Display names and types of emails are not addresses, nor are a CRM's flags about
     // them (Zoho's "Email Opt Out", Salesforce's "Email Bounced Reason", "Do Not Email").

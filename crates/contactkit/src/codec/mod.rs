@@ -19,6 +19,7 @@ mod decode;
 mod export;
 mod import;
 mod intake;
+mod jcard;
 mod json;
 mod json_shapes;
 mod mapping;

@@ -337,16 +337,8 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     let mut phones: Vec<PointRecord> = Vec::new();
     let mut phone_vals = split_lists(c.phones, |text| Phone::parse(text, region).is_ok());
     phone_vals.sort_by_key(|p| !p.primary);
-    // Without a primary (its cell is empty), the number a person is most likely reached on
-    // becomes it: a mobile, then an unlabelled or work or home number, a fax or an
-    // assistant's last. The others keep their order.
-    if !phone_vals.iter().any(|p| p.primary)
-        && let Some(best) = (0..phone_vals.len()).min_by_key(|&i| reach_rank(phone_vals[i].label.as_deref()))
-    {
-        let best = phone_vals.remove(best);
-        phone_vals.insert(0, best);
-    }
-    for p in &phone_vals {
+    let mut primary_kept = false;
+    for (i, p) in phone_vals.iter().enumerate() {
         let label = valid_label(p.label.as_deref()).map_err(|e| problem(&p.value.column, e));
         match (Phone::parse(&p.value.text, region), label) {
             (Ok(phone), Ok(label)) => push_point(
@@ -365,11 +357,25 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
             (Err(e), _) => dropped.push(problem(&p.value.column, e)),
             (_, Err(p)) => problems.push(p),
         }
+        primary_kept |= i == 0 && p.primary && !phones.is_empty();
+    }
+    // Without a primary (its cell is empty, or its number is not valid), the number a person
+    // is most likely reached on becomes it: a mobile, then an unlabelled or work or home
+    // number, a fax or an assistant's last. The others keep their order.
+    if !primary_kept
+        && let Some(best) = (0..phones.len()).min_by_key(|&i| reach_rank(phones[i].label.as_deref()))
+    {
+        let best = phones.remove(best);
+        phones.insert(0, best);
     }
 
     let text_attribute = |wanted: &str| {
         c.attributes.iter().find_map(|(key, value, _)| match value {
-            AttrIn::Text(t) if key == wanted && !t.trim().is_empty() => Some(t.trim().to_owned()),
+            AttrIn::Text(t) | AttrIn::Typed(AttributeValue::Text(t))
+                if key == wanted && !t.trim().is_empty() =>
+            {
+                Some(t.trim().to_owned())
+            }
             _ => None,
         })
     };

@@ -62,9 +62,12 @@ pub(crate) fn sniff_format(prefix: &str) -> Sniffed {
     } else if start.starts_with('{') {
         Sniffed::Ndjson
     } else if start
-        .get(..11)
-        .is_some_and(|s| s.eq_ignore_ascii_case("BEGIN:VCARD"))
+        .split(['\r', '\n'])
+        .filter(|l| !l.trim().is_empty())
+        .take(4)
+        .any(|l| l.trim().eq_ignore_ascii_case("BEGIN:VCARD"))
     {
+        // A vCard may follow a line or two of something else (tine20's `ENCODING:UTF-8`).
         Sniffed::Vcard
     } else {
         Sniffed::Csv

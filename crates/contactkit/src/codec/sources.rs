@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::codec::decode::{Decoded, bytes_done};
 use crate::codec::import::ImportOptions;
 use crate::codec::intake::{Intake, Layout};
+use crate::codec::jcard;
 use crate::codec::json::ContactJson;
 use crate::codec::json_shapes::Columns;
 use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping, tidy};
@@ -334,11 +335,7 @@ pub(crate) fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cell
     }
     // Chatwoot's `name` beside its `middle_name` and `last_name`: the ones the name leaves out
     // follow it. (A "Display Name" is the whole name as its owner wants it shown.)
-    if let Some(name) = c
-        .name
-        .as_mut()
-        .filter(|name| name.column.eq_ignore_ascii_case("name"))
-    {
+    if let Some(name) = c.name.as_mut().filter(|name| name.column == "name") {
         let lower = name.text.to_lowercase();
         for part in parts[1..].iter().flatten() {
             let part = part.text.trim();
@@ -359,6 +356,37 @@ pub(crate) fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cell
         }
     }
     c
+}
+
+/// A row with values, but none in a column that is imported, is not blank: it is an error
+/// that names those columns (a name in columns the mapping did not know, say), so the row is
+/// not dropped unseen.
+pub(crate) fn unimported_only(
+    candidate: Candidate,
+    mapping: &[ColumnMapping],
+    cells: &[String],
+) -> std::result::Result<Candidate, Problem> {
+    if !candidate.is_blank() {
+        return Ok(candidate);
+    }
+    let filled: Vec<(&str, &str)> = mapping
+        .iter()
+        .filter_map(|m| Some((m.header.as_str(), cells.get(m.column)?.trim())))
+        .filter(|(_, cell)| !cell.is_empty())
+        .collect();
+    let Some(&(column, value)) = filled.first() else {
+        return Ok(candidate);
+    };
+    let columns: Vec<String> = filled.iter().take(4).map(|(h, _)| format!("{h:?}")).collect();
+    Err(Problem {
+        column: Some(column.to_owned()),
+        value: value.to_owned(),
+        reason: format!(
+            "the row has values only in columns that are not imported ({}): map one to a field \
+             (--map COLUMN=FIELD) to import it",
+            columns.join(", ")
+        ),
+    })
 }
 
 /// Reads a CSV input.
@@ -497,14 +525,8 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
                 u.sample = Some(c.clone());
             }
         }
-        let candidate = csv_candidate(&mapping, &links, &cells);
-        run.accept(
-            line,
-            Ok(candidate),
-            Some(&header),
-            Some(&cells),
-            bytes_done(&bytes),
-        )?;
+        let candidate = unimported_only(csv_candidate(&mapping, &links, &cells), &mapping, &cells);
+        run.accept(line, candidate, Some(&header), Some(&cells), bytes_done(&bytes))?;
     }
     Ok(())
 }
@@ -604,7 +626,10 @@ impl Elements<'_, '_> {
             Value::Object(o) if o.len() <= 2 && o.get("node").is_some_and(Value::is_object) => &o["node"],
             other => other,
         };
-        let row = json_element(value, &mut self.columns, &mut self.run.layout)?;
+        let row = match jcard::to_vcard(value).filter(|_| jcard::is_jcard(value)) {
+            Some(card) => vcard_row(&card),
+            None => json_element(value, &mut self.columns, &mut self.run.layout)?,
+        };
         self.run.accept(number, row, None, None, bytes_done(&self.bytes))
     }
 
@@ -744,14 +769,40 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &
         return Ok(());
     }
     let mut de = serde_json::Deserializer::from_reader(reader);
+    // One jCard (`["vcard", [...]]`) is one contact, not an array of them.
+    let one_jcard = is_array
+        && start[1..]
+            .trim_start()
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("\"vcard\""));
+    if one_jcard {
+        let value = Value::deserialize(&mut de)
+            .map_err(|e| read_error(e.line() as u64, None, format!("the jCard is not valid JSON: {e}")))?;
+        de.end().map_err(|e| read_error(e.line() as u64, None, e))?;
+        return elements.take(1, &value);
+    }
     let parsed = if is_array {
         (&mut de).deserialize_seq(Array(&mut elements))
     } else {
         Document(&mut elements).deserialize(&mut de).map(|rest| {
-            if !elements.found && rest.is_object() {
-                elements.number = 1;
-                if let Err(e) = elements.take(1, &rest) {
+            if elements.found {
+                return;
+            }
+            let Value::Object(object) = &rest else { return };
+            // An object of contacts by their ids (`{"ana": {...}, "bo": {...}}`): objects
+            // alike, each with the same keys. Else the object is the one contact.
+            let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+            let first = object.values().next().and_then(keys);
+            let alike = object.len() >= 2 && first.is_some() && object.values().all(|v| keys(v) == first);
+            let elements_of: Vec<&Value> = if alike {
+                object.values().collect()
+            } else {
+                vec![&rest]
+            };
+            for (i, value) in elements_of.into_iter().enumerate() {
+                if let Err(e) = elements.take(i as u64 + 1, value) {
                     elements.failed = Some(e);
+                    return;
                 }
             }
         })
@@ -791,53 +842,109 @@ fn is_group_card(card: &str) -> bool {
     })
 }
 
+/// vCard 2.1's shorthand for an encoding parameter (`FN;QUOTED-PRINTABLE:Ad=C3=A8le`), which
+/// `calcard` reads only in full: each property's `;QUOTED-PRINTABLE` becomes
+/// `;ENCODING=QUOTED-PRINTABLE`.
+fn spell_out_encodings(card: &str) -> std::borrow::Cow<'_, str> {
+    let shorthand = |line: &str| {
+        line.split_once(':').is_some_and(|(head, _)| {
+            head.split(';')
+                .skip(1)
+                .any(|p| p.trim().eq_ignore_ascii_case("quoted-printable"))
+        })
+    };
+    if !card.lines().any(shorthand) {
+        return std::borrow::Cow::Borrowed(card);
+    }
+    let mut out = String::with_capacity(card.len() + 64);
+    for line in card.split_inclusive('\n') {
+        match line.split_once(':') {
+            Some((head, value)) if shorthand(line) => {
+                let params: Vec<String> = head
+                    .split(';')
+                    .enumerate()
+                    .map(|(i, p)| {
+                        if i > 0 && p.trim().eq_ignore_ascii_case("quoted-printable") {
+                            "ENCODING=QUOTED-PRINTABLE".to_owned()
+                        } else {
+                            p.to_owned()
+                        }
+                    })
+                    .collect();
+                out.push_str(&params.join(";"));
+                out.push(':');
+                out.push_str(value);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Hands one whole card, from BEGIN:VCARD to END:VCARD, that began at line `start` to `run`.
-fn end_card(run: &mut Intake, card: &str, start: u64, bytes_done: u64) -> Result<()> {
-    if is_group_card(card) {
+/// The card is unfolded as bytes before it is read as UTF-8: a folded line may split a
+/// character between its two parts.
+fn end_card(run: &mut Intake, card: &[u8], start: u64, bytes_done: u64) -> Result<()> {
+    let unfolded = crate::codec::decode::unfold(card);
+    let text = String::from_utf8_lossy(&unfolded);
+    let card = spell_out_encodings(&text);
+    if is_group_card(&card) {
         return run.skip(
             start,
             bytes_done,
-            short(card),
+            short(&card),
             "is the vCard of a group (its members are cards of their own); skipped",
         );
     }
-    let row = match VCard::parse(card) {
+    run.accept(start, vcard_row(&card), None, None, bytes_done)
+}
+
+/// The candidate of one card's text.
+fn vcard_row(card: &str) -> std::result::Result<Candidate, Problem> {
+    match VCard::parse(card) {
         Ok(parsed) => Ok(crate::codec::vcard::candidate(&parsed)),
         Err(e) => Err(Problem {
             column: None,
             value: short(card),
             reason: format!("not a readable vCard ({e:?})"),
         }),
-    };
-    run.accept(start, row, None, None, bytes_done)
+    }
 }
 
+/// Reads a vCard input card by card: lines are gathered from `BEGIN:VCARD` to `END:VCARD`,
+/// and each card is parsed by `calcard`. Lines are bytes until a card is whole (UTF-8 input
+/// comes as it is; see [`end_card`]).
 pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()> {
     let bytes = decoded.bytes_read;
     let mut reader = BufReader::new(decoded.reader);
-    let mut line = String::new();
-    let mut card = String::new();
+    let mut line = Vec::new();
+    let mut card: Vec<u8> = Vec::new();
     let mut number = 0u64;
     let mut start = 0u64;
+    let is_begin = |b: &[u8]| b.eq_ignore_ascii_case(b"BEGIN:VCARD");
     loop {
         line.clear();
         let n = reader
-            .read_line(&mut line)
+            .read_until(b'\n', &mut line)
             .map_err(|e| read_error(number + 1, Some(bytes_done(&bytes)), e))?;
         if n == 0 {
             break;
         }
         // LF and CRLF end lines, and so does a lone CR: old Mac files use only CR, and some
         // exporters write CR CR LF.
-        let text = line.trim_end_matches(['\r', '\n']);
-        for piece in text.split('\r') {
+        let mut text = &line[..];
+        while let [rest @ .., b'\r' | b'\n'] = text {
+            text = rest;
+        }
+        for piece in text.split(|b| *b == b'\r') {
             number += 1;
-            let bare = piece.trim().trim_start_matches('\u{FEFF}');
+            let bare = piece.trim_ascii();
+            let bare = bare.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(bare);
             if card.is_empty() {
-                if bare.eq_ignore_ascii_case("BEGIN:VCARD") {
+                if is_begin(bare) {
                     start = number;
-                    card.push_str(bare);
-                    card.push_str("\r\n");
+                    card.extend_from_slice(bare);
+                    card.extend_from_slice(b"\r\n");
                 }
                 continue;
             }
@@ -846,18 +953,18 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
             }
             // A card that begins before the last one ended: that one ended there (an exporter
             // that left out its END:VCARD), so the new one is not swallowed by it.
-            if bare.eq_ignore_ascii_case("BEGIN:VCARD") {
-                card.push_str("END:VCARD\r\n");
+            if is_begin(bare) {
+                card.extend_from_slice(b"END:VCARD\r\n");
                 end_card(run, &card, start, bytes_done(&bytes))?;
                 card.clear();
                 start = number;
-                card.push_str(bare);
-                card.push_str("\r\n");
+                card.extend_from_slice(bare);
+                card.extend_from_slice(b"\r\n");
                 continue;
             }
-            card.push_str(piece);
-            card.push_str("\r\n");
-            if bare.eq_ignore_ascii_case("END:VCARD") {
+            card.extend_from_slice(piece);
+            card.extend_from_slice(b"\r\n");
+            if bare.eq_ignore_ascii_case(b"END:VCARD") {
                 end_card(run, &card, start, bytes_done(&bytes))?;
                 card.clear();
             }
@@ -866,7 +973,7 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
     if !card.is_empty() {
         let problem = Problem {
             column: None,
-            value: short(&card),
+            value: short(&String::from_utf8_lossy(&card)),
             reason: "the card has no END:VCARD line".into(),
         };
         run.accept(start, Err(problem), None, None, bytes_done(&bytes))?;

@@ -104,7 +104,21 @@ fn texts(entry: &VCardEntry) -> Vec<String> {
             VCardValue::Component(parts) => parts.clone(),
             other => other.as_text().map(str::to_owned).into_iter().collect(),
         })
+        .map(utf8_read_as_latin1)
         .collect()
+}
+
+/// Text whose bytes were UTF-8 but were read one byte a character: a quoted-printable value
+/// without a `CHARSET` (`FN;QUOTED-PRINTABLE:Ad=C3=A8le` is "AdÃ¨le" so read). Such text has
+/// only characters up to U+00FF, and their bytes are valid UTF-8 with at least one character
+/// beyond ASCII, which real Latin-1 text never is (`Ã¨` is no one's name); other text is
+/// left as it is.
+fn utf8_read_as_latin1(text: String) -> String {
+    if text.is_ascii() || text.chars().any(|c| c as u32 > 0xFF) {
+        return text;
+    }
+    let bytes: Vec<u8> = text.chars().map(|c| c as u8).collect();
+    String::from_utf8(bytes).unwrap_or(text)
 }
 
 fn param_texts(entry: &VCardEntry, name: &VCardParameterName) -> Vec<String> {
@@ -238,6 +252,19 @@ fn is_preferred(entry: &VCardEntry) -> bool {
             .any(|p| matches!(&p.name, VCardParameterName::Other(n) if n.eq_ignore_ascii_case("PREF")))
 }
 
+/// Sets the text attribute `key` from the first non-empty of `values`, unless it is set.
+fn text_attribute(c: &mut Candidate, key: &str, values: Vec<String>, property: &str) {
+    if let Some(value) = values.into_iter().find(|t| !t.trim().is_empty())
+        && !c.attributes.iter().any(|(k, _, _)| k == key)
+    {
+        c.attributes.push((
+            key.into(),
+            AttrIn::Typed(AttributeValue::Text(value.trim().to_owned())),
+            property.into(),
+        ));
+    }
+}
+
 /// What a parsed card says about a contact.
 pub(crate) fn candidate(card: &VCard) -> Candidate {
     let mut c = Candidate::default();
@@ -300,6 +327,22 @@ pub(crate) fn candidate(card: &VCard) -> Candidate {
                         AttrIn::Typed(AttributeValue::Text(org.trim().to_owned())),
                         "ORG".into(),
                     ));
+                }
+            }
+            // Known-as names, as a CSV's Nickname and File As columns: they name a card
+            // that has no FN or N.
+            VCardProperty::Nickname => text_attribute(&mut c, "nickname", texts(entry), "NICKNAME"),
+            VCardProperty::Other(ref name) if name.eq_ignore_ascii_case("X-EVOLUTION-FILE-AS") => {
+                text_attribute(&mut c, "file_as", texts(entry), name)
+            }
+            // Android's own rows: `vnd.android.cursor.item/nickname;Nick;...`.
+            VCardProperty::Other(ref name) if name.eq_ignore_ascii_case("X-ANDROID-CUSTOM") => {
+                let mut parts = texts(entry);
+                if parts.len() == 1 {
+                    parts = parts[0].split(';').map(str::to_owned).collect();
+                }
+                if parts.first().is_some_and(|kind| kind.ends_with("/nickname")) {
+                    text_attribute(&mut c, "nickname", parts.into_iter().skip(1).collect(), name);
                 }
             }
             VCardProperty::Categories => {
