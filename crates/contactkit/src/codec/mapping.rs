@@ -164,23 +164,27 @@ pub struct ColumnMapping {
 /// A header cell tidied for matching: zero-width marks and a BOM gone, accents gone
 /// (`Téléphone`, `Catégories`, `Prénom` match as `telephone`, `categories`, `prenom`: localized
 /// Outlook writes them with, people often without), lower case, every run of characters that
-/// are not letters or digits made one space.
+/// are not letters or digits made one space, and camelCase split into words (Salesforce's
+/// `HomePhone`, `FirstName`).
 pub(crate) fn tidy(header: &str) -> String {
     let mut out = String::new();
     let mut space = false;
+    let mut after_lower = false;
     for c in header
         .trim_start_matches(['\u{FEFF}', '\u{200D}', '\u{200B}'])
         .nfd()
         .filter(|c| !is_combining_mark(*c))
     {
         if c.is_alphanumeric() {
-            if space && !out.is_empty() {
+            if (space || (after_lower && c.is_uppercase())) && !out.is_empty() {
                 out.push(' ');
             }
             space = false;
+            after_lower = c.is_lowercase() || c.is_ascii_digit();
             out.extend(c.to_lowercase());
         } else {
             space = true;
+            after_lower = false;
         }
     }
     out
@@ -290,6 +294,23 @@ pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
         }
     }
 
+    // Yahoo's export names its phones `Home`, `Work` and `Other` beside its `Yahoo! Phone`
+    // and `Messenger ID`.
+    if tidied.iter().any(|t| t == "yahoo phone" || t == "messenger id") {
+        for (i, t) in tidied.iter().enumerate() {
+            if targets[i] != Target::Ignore {
+                continue;
+            }
+            targets[i] = match t.as_str() {
+                "home" | "work" | "other" => Target::AdditionalPhone { label: label(t) },
+                "yahoo phone" => Target::AdditionalPhone {
+                    label: label("yahoo"),
+                },
+                _ => continue,
+            };
+        }
+    }
+
     // One primary of each kind: the first; later "primary" columns become additional.
     demote_extra_primaries(&mut targets);
 
@@ -373,6 +394,10 @@ fn guess(raw: &str, t: &str) -> Target {
     if let Some(key) = raw.strip_prefix("attr:").filter(|k| !k.trim().is_empty()) {
         return Target::Attribute { key: key.to_owned() };
     }
+    // Pipedrive's `Person - Name`, `Person - Email - Work`, `Person - Labels`.
+    if let Some(rest) = t.strip_prefix("person ") {
+        return guess(rest, rest);
+    }
     match t {
         "name" | "display name" | "full name" | "contact name" | "fn" | "n fn" | "cn" | "common name"
         | "anzeigename" | "nome" | "nome completo" | "nombre" | "nombre completo" => Target::Name,
@@ -455,6 +480,7 @@ fn guess(raw: &str, t: &str) -> Target {
         | "associated company"
         | "company name name"
         | "org name"
+        | "account name"
         | "o"
         | "societe"
         | "entreprise"
@@ -708,6 +734,82 @@ mod tests {
                 Target::Tags,
                 Target::Tags
             ]
+        );
+    }
+
+    #[test]
+    fn yahoo_phones_pipedrive_people_and_camel_case_headers_are_known() {
+        let t = targets(&[
+            "First",
+            "Last",
+            "Email",
+            "Messenger ID",
+            "Home",
+            "Work",
+            "Mobile",
+            "Yahoo! Phone",
+        ]);
+        assert_eq!(
+            t[4],
+            Target::AdditionalPhone {
+                label: Some("home".into())
+            }
+        );
+        assert_eq!(
+            t[5],
+            Target::AdditionalPhone {
+                label: Some("work".into())
+            }
+        );
+        assert_eq!(
+            t[6],
+            Target::Phone {
+                label: Some("mobile".into())
+            }
+        );
+        // Without Yahoo's columns, `Home` and `Work` say nothing.
+        assert_eq!(
+            targets(&["Name", "Home", "Work"])[1..],
+            [Target::Ignore, Target::Ignore]
+        );
+        let t = targets(&[
+            "Person - Name",
+            "Person - Email - Work",
+            "Person - Phone - Mobile",
+            "Person - Labels",
+        ]);
+        assert_eq!(
+            t,
+            [
+                Target::Name,
+                Target::AdditionalEmail {
+                    label: Some("work".into())
+                },
+                Target::AdditionalPhone {
+                    label: Some("mobile".into())
+                },
+                Target::Tags
+            ]
+        );
+        let t = targets(&["FirstName", "LastName", "HomePhone", "MobilePhone", "AccountName"]);
+        assert_eq!(t[..2], [Target::FirstName, Target::LastName]);
+        assert_eq!(
+            t[2],
+            Target::AdditionalPhone {
+                label: Some("home".into())
+            }
+        );
+        assert_eq!(
+            t[3],
+            Target::Phone {
+                label: Some("mobile".into())
+            }
+        );
+        assert_eq!(
+            t[4],
+            Target::Attribute {
+                key: "company".into()
+            }
         );
     }
 

@@ -304,6 +304,69 @@ fn split_lists(points: Vec<PointVal>, valid: impl Fn(&str) -> bool) -> Vec<Point
     out
 }
 
+/// Phones typed with words beside them, as people write them into a spreadsheet cell: a
+/// label in brackets after the number (`+1 415 555 2671 (work)`) or before it with a colon
+/// (`Mobile: 0151 1234567`), and numbers separated by a spaced slash (`030 1234567 / 0151
+/// 7654321`). The words become the label (when the point has none) instead of being read as
+/// a vanity number's letters. Only a value that is not `valid` as it is changes.
+fn label_words_off(points: Vec<PointVal>, valid: impl Fn(&str) -> bool) -> Vec<PointVal> {
+    let has_words = |t: &str| t.chars().any(char::is_alphabetic) || t.contains(" / ");
+    if !points
+        .iter()
+        .any(|p| p.original.is_none() && has_words(&p.value.text))
+    {
+        return points;
+    }
+    let mut out = Vec::with_capacity(points.len() + 1);
+    for p in points {
+        if p.original.is_some() || !has_words(&p.value.text) || valid(&p.value.text) {
+            out.push(p);
+            continue;
+        }
+        let pieces: Vec<String> = p
+            .value
+            .text
+            .split(" / ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for (n, piece) in pieces.into_iter().enumerate() {
+            let (number, words) = number_and_words(&piece);
+            out.push(PointVal {
+                value: Val::new(number, p.value.column.clone()),
+                original: None,
+                label: p.label.clone().or(words),
+                primary: p.primary && n == 0,
+            });
+        }
+    }
+    out
+}
+
+/// `+1 415 555 2671 (work)` → (`+1 415 555 2671`, `work`); `Mobile: 0151 1234567` →
+/// (`0151 1234567`, `mobile`). Text without such words comes back as it is.
+fn number_and_words(text: &str) -> (String, Option<String>) {
+    let words = |w: &str| {
+        let w = w.trim();
+        (!w.is_empty() && w.chars().count() <= 24 && w.chars().all(|c| c.is_alphabetic() || c == ' '))
+            .then(|| w.to_lowercase())
+    };
+    if let Some(open) = text.strip_suffix(')').and_then(|t| t.rfind('('))
+        && let Some(label) = words(&text[open + 1..text.len() - 1])
+    {
+        return (text[..open].trim().to_owned(), Some(label));
+    }
+    if let Some((before, after)) = text.split_once(':')
+        && !before.trim().eq_ignore_ascii_case("tel")
+        && after.chars().any(|c| c.is_ascii_digit())
+        && let Some(label) = words(before)
+    {
+        return (after.trim().to_owned(), Some(label));
+    }
+    (text.to_owned(), None)
+}
+
 /// Validates a candidate with the core's rules; every problem of the row is reported.
 ///
 /// A bad email or phone does not sink a row that still has a name or another valid email or
@@ -335,7 +398,8 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     }
 
     let mut phones: Vec<PointRecord> = Vec::new();
-    let mut phone_vals = split_lists(c.phones, |text| Phone::parse(text, region).is_ok());
+    let phone_vals = label_words_off(c.phones, |text| Phone::parse(text, region).is_ok());
+    let mut phone_vals = split_lists(phone_vals, |text| Phone::parse(text, region).is_ok());
     phone_vals.sort_by_key(|p| !p.primary);
     let mut primary_kept = false;
     for (i, p) in phone_vals.iter().enumerate() {
