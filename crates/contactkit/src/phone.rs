@@ -109,15 +109,17 @@ impl Phone {
             .parse(trimmed, Some(default_region.0))
             .map_err(|err| Error::invalid(Field::Phone, text, format!("it is not a phone number ({err})")))?;
         if !number.is_valid() {
-            return Err(Error::invalid(
-                Field::Phone,
-                text,
+            let read_as = number.format_as(PhoneNumberFormat::E164);
+            // A number with its country code owes nothing to the default region.
+            let reason = if trimmed.starts_with('+') {
+                format!("it is not a valid number (read as {read_as})")
+            } else {
                 format!(
-                    "it is not a valid number (read as {}, with {} as the default region)",
-                    number.format_as(PhoneNumberFormat::E164),
+                    "it is not a valid number (read as {read_as}, with {} as the default region)",
                     default_region.as_str()
-                ),
-            ));
+                )
+            };
+            return Err(Error::invalid(Field::Phone, text, reason));
         }
         Ok(Phone(number.format_as(PhoneNumberFormat::E164).into_owned()))
     }
