@@ -2691,8 +2691,27 @@ fn commit_found(name: &str, region: &str) -> (Book, ImportReport) {
 #[test]
 fn every_found_file_imports_with_readable_names() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/found");
-    // Files that hold no contact: a card of Android's custom rows only, an empty card.
-    let empty = ["android__v21_android_custom_prop.vcf", "kcontacts__vcard7.vcf"];
+    // Files that hold no contact: a card of Android's custom rows only, empty cards and
+    // files, cards of groups, a card of a photo only, a header without rows, and a file of
+    // space-aligned columns that is no CSV (each of its rows is rejected).
+    let empty = [
+        "android__v21_android_custom_prop.vcf",
+        "kcontacts__vcard7.vcf",
+        "ccs__home3_addressbook_3.vcf",
+        "ccs__home3_addressbook_4.vcf",
+        "ccs__home3_addressbook_5.vcf",
+        "ccs__home3_addressbook_6.vcf",
+        "ccs__home_bad_addressbook_1.vcf",
+        "cozy__empty.vcf",
+        "ghost__members-headers-only.csv",
+        "sabre__issue64.vcf",
+        "constantcontact__add_contacts_request.csv",
+        // Cut short in their only card, which is reported.
+        "eds__libebook_vcard_8.vcf",
+        "eds__libebook_vcard_9.vcf",
+        "khard__vcards_unparsable.vcf",
+        "cozy__broken_end-vcard-missing.vcf",
+    ];
     let mut files = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -2714,7 +2733,7 @@ fn every_found_file_imports_with_readable_names() {
             assert!(!garbled, "{name}: {:?}", c.name);
         }
     }
-    assert!(files >= 100, "{files}");
+    assert!(files >= 300, "{files}");
 }
 
 #[test]
@@ -2743,11 +2762,16 @@ fn found_vcards_decode_their_charsets_folds_and_shorthand() {
     // Cards named by their ORG, Evolution's FILE-AS, Android's nickname row.
     let (book, _) = commit_found("kcontacts__vcard10.vcf", "DE");
     named(&contacts(&book), "Bike Shop");
-    let (book, _) = commit_found("kcontacts__vcard4.vcf", "US");
+    let (book, report) = commit_found("kcontacts__vcard4.vcf", "US");
     assert_eq!(
         named(&contacts(&book), "Ximian, Inc.").email(),
         Some("hello@ximian.com")
     );
+    // What the import leaves out of a card is listed, as a CSV's unmapped columns are.
+    let note = report.unmapped.iter().find(|u| u.header == "NOTE").unwrap();
+    assert_eq!(note.sample.as_deref(), Some("Welcome to the Ximian Addressbook."));
+    let read = ["FN", "N", "EMAIL", "TEL", "ORG"];
+    assert!(!report.unmapped.iter().any(|u| read.contains(&u.header.as_str())));
     let (book, _) = commit_found("android__v21_im.vcf", "US");
     named(&contacts(&book), "Nick");
 }
@@ -2850,4 +2874,50 @@ fn a_crm_reports_footer_is_skipped_and_phones_lose_the_words_beside_them() {
         phones(named(&all, "Bo Lee")),
         [("+14155550100", None), ("+14155550101", None)]
     );
+}
+
+#[test]
+fn found_reports_wrapped_json_qualified_names_and_broken_cards() {
+    // Titles padded with empty cells before the header (Invoice Ninja's export).
+    let (_, report) = commit_found("invoiceninja__clients.csv", "US");
+    assert_eq!((report.rows_read, report.created, report.invalid), (20, 20, 0));
+    // A document on one line (NDJSON's first line is all of it) holding `results`; CiviCRM's
+    // `civicrm_contact` array, whose `do_not_phone` flag is no phone.
+    let (book, report) = commit_found("constantcontact__contacts.json", "US");
+    assert_eq!(report.created, 2);
+    assert_eq!(
+        named(&contacts(&book), "John Smith").email(),
+        Some("john.smith@gmail.com")
+    );
+    let (book, report) = commit_found("civicrm__contacts.json", "US");
+    assert_eq!(report.created, 2);
+    named(&contacts(&book), "Test Contact");
+    assert!(report.unmapped.iter().any(|u| u.header.ends_with("do_not_phone")));
+    // Cozy's `datapoints` list: its address is kept, unlabelled.
+    let (book, _) = commit_found("cozyemails__contacts.json", "US");
+    assert_eq!(
+        emails(named(&contacts(&book), "Alice")),
+        [("alice@casper.cozy", None)]
+    );
+    // Names behind a qualifier; a related person's name columns do not rename the contact.
+    let (book, _) = commit_found("invoiceninja__wave_clients.csv", "US");
+    named(&contacts(&book), "Homer Simpson");
+    let (book, _) = commit_found("invoiceninja__invoicely_clients.csv", "US");
+    named(&contacts(&book), "Alexander Hamilton");
+    let (book, _) = commit_found("civicrm__individual_locations_with_related.csv", "US");
+    assert_eq!(
+        named(&contacts(&book), "Susie Jones").email(),
+        Some("susie@example.com")
+    );
+    // Brevo's `SMS` column is the phone; its `SMS_BLACKLISTED` flag is not.
+    let (book, report) = commit_found("transcribed__preset_brevo.csv", "FR");
+    assert_eq!(phones(&contacts(&book)[0]), [("+33611111111", Some("mobile"))]);
+    assert!(report.unmapped.iter().any(|u| u.header == "SMS_BLACKLISTED"));
+    // A card without its BEGIN line, and a file cut short in its last card.
+    let (book, report) = commit_found("eds__libebook_vcard_7.vcf", "US");
+    assert_eq!((report.format, report.created), (ImportFormat::Vcard, 1));
+    assert!(!contacts(&book)[0].name.is_empty());
+    let (_, report) = commit_found("eds__libebook_vcard_8.vcf", "US");
+    assert_eq!((report.created, report.invalid), (0, 1));
+    assert!(report.issues[0].reason.contains("no END:VCARD"), "{:?}", report.issues);
 }

@@ -124,15 +124,24 @@ pub(crate) fn detect(prefix: &[u8], whole: bool) -> &'static Encoding {
 }
 
 /// Whether the input is a vCard (in an ASCII-compatible encoding): `BEGIN:VCARD` is one of
-/// its first four lines that are not blank, as the format sniffer finds it.
+/// its first four lines that are not blank, or they begin with `VERSION:` (a card whose
+/// BEGIN line is missing) and an `END:VCARD` follows.
 pub(crate) fn is_vcard(prefix: &[u8]) -> bool {
     let head = &prefix[..prefix.len().min(4096)];
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    head.split(|b| matches!(b, b'\r' | b'\n'))
+    let mut lines = head
+        .split(|b| matches!(b, b'\r' | b'\n'))
         .map(<[u8]>::trim_ascii)
         .filter(|l| !l.is_empty())
         .take(4)
-        .any(|l| l.eq_ignore_ascii_case(b"BEGIN:VCARD"))
+        .peekable();
+    let starts_with = |line: &[u8], start: &[u8]| {
+        line.get(..start.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(start))
+    };
+    let first_is_version = lines.peek().is_some_and(|l| starts_with(l, b"VERSION:"));
+    lines.any(|l| starts_with(l, b"BEGIN:VCAR"))
+        || (first_is_version && head.windows(9).any(|w| w.eq_ignore_ascii_case(b"END:VCARD")))
 }
 
 /// The bytes with vCard folding undone: a line break (CRLF, LF or CR) followed by a space or

@@ -205,12 +205,20 @@ impl<'o> Columns<'o> {
         }
         let mut fresh: Vec<ColumnMapping> = mapping[known..]
             .iter()
-            .filter(|m| self.forced[m.column].is_none())
+            .filter(|m| matches!(self.forced[m.column], None | Some(Forced::OneOfList)))
             .cloned()
             .collect();
         content_hints(&mut fresh, |i| cells.get(i).map(String::as_str));
-        for m in fresh {
+        for mut m in fresh {
             if m.target != mapping[m.column].target {
+                // An element of a list is not labelled after the list (Cozy's `datapoints`).
+                if matches!(self.forced[m.column], Some(Forced::OneOfList)) {
+                    m.target = match m.target {
+                        Target::AdditionalEmail { .. } => Target::AdditionalEmail { label: None },
+                        Target::AdditionalPhone { .. } => Target::AdditionalPhone { label: None },
+                        other => other,
+                    };
+                }
                 mapping[m.column].target = m.target.clone();
                 self.hinted[m.column] = Some(m.target);
             }
@@ -234,9 +242,11 @@ impl<'o> Columns<'o> {
         self.links = ColumnLinks::new(&mapping, mapping.len());
         let samples: HashMap<usize, Option<String>> =
             layout.unmapped.drain(..).map(|u| (u.column, u.sample)).collect();
+        // One line for each key path, not for each element of an array.
+        let mut listed = std::collections::HashSet::new();
         layout.unmapped = mapping
             .iter()
-            .filter(|m| m.target == Target::Ignore)
+            .filter(|m| m.target == Target::Ignore && listed.insert(m.header.clone()))
             .map(|m| UnmappedColumn {
                 column: m.column,
                 header: m.header.clone(),

@@ -313,6 +313,22 @@ pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
 
     // One primary of each kind: the first; later "primary" columns become additional.
     demote_extra_primaries(&mut targets);
+    // One column of each name part: the first. Later ones name someone else (CiviCRM's
+    // `Mum's first name` beside the contact's own `First Name`).
+    for part in [
+        Target::Name,
+        Target::FirstName,
+        Target::MiddleName,
+        Target::LastName,
+    ] {
+        let mut seen = false;
+        for t in targets.iter_mut().filter(|t| **t == part) {
+            if seen {
+                *t = Target::Ignore;
+            }
+            seen = true;
+        }
+    }
 
     let mut mapping: Vec<ColumnMapping> = headers
         .iter()
@@ -480,6 +496,7 @@ fn guess(raw: &str, t: &str) -> Target {
         | "associated company"
         | "company name name"
         | "org name"
+        | "unternehmen"
         | "account name"
         | "o"
         | "societe"
@@ -500,8 +517,51 @@ fn guess(raw: &str, t: &str) -> Target {
         "file as" | "speichern unter" | "n fileas" => Target::Attribute {
             key: "file_as".into(),
         },
-        _ => guess_point(t),
+        _ => guess_named(t).unwrap_or_else(|| guess_point(t)),
     }
+}
+
+/// Names behind a qualifier: Wave's `contact_first_name`, CiviCRM's `Player Last name`,
+/// Invoicely's `Client Name`, khard's `Formatted name`, a numbered `Organisation 1` or
+/// `Categories 2`. Google's phonetic and Japanese reading names are not names.
+fn guess_named(t: &str) -> Option<Target> {
+    // Nor is Outlook's `E-mail Display Name` (the name an address is shown with).
+    if t.contains("phonetic") || t.contains("yomi") || t.contains("mail") || t.contains("phone") {
+        return None;
+    }
+    if t.ends_with(" first name") || t.ends_with(" given name") {
+        return Some(Target::FirstName);
+    }
+    if t.ends_with(" middle name") {
+        return Some(Target::MiddleName);
+    }
+    if t.ends_with(" last name") || t.ends_with(" family name") || t.ends_with(" surname") {
+        return Some(Target::LastName);
+    }
+    let qualified_name = [
+        "client",
+        "customer",
+        "contact",
+        "member",
+        "lead",
+        "formatted",
+        "display",
+        "full",
+    ];
+    if let Some(qualifier) = t.strip_suffix(" name")
+        && qualified_name.contains(&qualifier.rsplit(' ').next().unwrap_or(""))
+    {
+        return Some(Target::Name);
+    }
+    // `Organisation 1`, `Categories 2`: what the name without its number is.
+    let (stem, number) = t.rsplit_once(' ')?;
+    if number.chars().all(|c| c.is_ascii_digit()) {
+        return match guess(stem, stem) {
+            target @ (Target::Tags | Target::Attribute { .. }) => Some(target),
+            _ => None,
+        };
+    }
+    None
 }
 
 /// Any other column whose name says it holds emails or phones: an additional point, labelled
@@ -535,6 +595,10 @@ fn guess_point(t: &str) -> Target {
         "verified",
         "reason",
         "date",
+        "blacklisted",
+        "blocklisted",
+        "blocked",
+        "do",
     ]
     .iter()
     .any(|w| has(w));
@@ -576,6 +640,34 @@ fn guess_point(t: &str) -> Target {
     } else {
         None
     };
+    // Flags about phones (CiviCRM's `do_not_phone`, `is_opt_out`) and extensions are no
+    // numbers either.
+    let about_phone = [
+        "do",
+        "not",
+        "opt",
+        "ext",
+        "extension",
+        "consent",
+        "status",
+        "type",
+        "verified",
+        "blacklisted",
+        "blocklisted",
+        "blocked",
+        "subscribed",
+        "unsubscribed",
+    ]
+    .iter()
+    .any(|w| has(w));
+    if about_phone {
+        return Target::Ignore;
+    }
+    if has("sms") {
+        return Target::AdditionalPhone {
+            label: Some("mobile".into()),
+        };
+    }
     let says_phone = has("phone")
         || has("tel")
         || t.starts_with("telefon")

@@ -53,9 +53,9 @@ pub struct RowIssue {
 /// A column the mapping ignores, with the first value seen in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnmappedColumn {
-    /// The 0-based column index.
+    /// The 0-based column index (vCard: the order in which the properties were first seen).
     pub column: usize,
-    /// The header.
+    /// The header (JSON: the key path; vCard: the property name, `NOTE`).
     pub header: String,
     /// The first non-empty value of the column, if any.
     pub sample: Option<String>,

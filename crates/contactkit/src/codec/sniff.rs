@@ -61,12 +61,7 @@ pub(crate) fn sniff_format(prefix: &str) -> Sniffed {
         Sniffed::JsonArray
     } else if start.starts_with('{') {
         Sniffed::Ndjson
-    } else if start
-        .split(['\r', '\n'])
-        .filter(|l| !l.trim().is_empty())
-        .take(4)
-        .any(|l| l.trim().eq_ignore_ascii_case("BEGIN:VCARD"))
-    {
+    } else if crate::codec::decode::is_vcard(start.as_bytes()) {
         // A vCard may follow a line or two of something else (tine20's `ENCODING:UTF-8`).
         Sniffed::Vcard
     } else {
@@ -90,24 +85,39 @@ pub(crate) fn excel_separator(prefix: &str) -> Option<u8> {
 /// and a paragraph). 0 for any other file: a first line of one value without the colon is a
 /// header (a file of one column, or one whose delimiter is given wrong, which the reader
 /// reports).
+///
+/// A title padded with empty cells (`"Invoice Ninja v4.5.17 - December 19, 2020",,,` then
+/// `"CLIENTS",,,`, as spreadsheets save a report) is a preamble too, when the first record
+/// of several values after it has a header the mapping knows.
 pub(crate) fn preamble_records(prefix: &str, delimiter: u8) -> usize {
-    if !prefix
+    let notes = prefix
         .lines()
         .next()
-        .is_some_and(|l| l.trim().ends_with(':') && !l.contains(delimiter as char))
-    {
-        return excel_separator(prefix).map_or(0, |_| 1);
-    }
+        .is_some_and(|l| l.trim().ends_with(':') && !l.contains(delimiter as char));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(prefix.as_bytes());
-    let mut record = csv::ByteRecord::new();
-    let mut before = 0;
+    let mut record = csv::StringRecord::new();
+    let values = |r: &csv::StringRecord| r.iter().filter(|f| !f.trim().is_empty()).count();
+    let padded_title =
+        matches!(reader.read_record(&mut record), Ok(true)) && record.len() > 1 && values(&record) <= 1;
+    if !notes && !padded_title {
+        return excel_separator(prefix).map_or(0, |_| 1);
+    }
+    let mut before = 1;
     while before < SNIFF_RECORDS {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) if record.iter().filter(|f| !f.is_empty()).count() > 1 => return before,
+        match reader.read_record(&mut record) {
+            Ok(true) if values(&record) > 1 => {
+                let known = || {
+                    let cells: Vec<&str> = record.iter().collect();
+                    crate::codec::mapping::suggest_mapping(&cells)
+                        .iter()
+                        .any(|m| m.target != crate::codec::mapping::Target::Ignore)
+                };
+                return if notes || known() { before } else { 0 };
+            }
             Ok(true) => before += 1,
             Ok(false) | Err(_) => return 0,
         }

@@ -620,11 +620,13 @@ fn json_element(
     }
 }
 
-/// Keys of a JSON document whose array holds the contacts: `{"contacts": [...]}`, Chatwoot's
-/// `payload`, HubSpot's `results`, Google's `connections`, Microsoft Graph's `value`, a
-/// GraphQL connection's `edges`, and other common names.
-const LIST_KEYS: [&str; 14] = [
+/// Words of the keys of a JSON document whose array holds the contacts: `{"contacts":
+/// [...]}`, Chatwoot's `payload`, HubSpot's `results`, Google's `connections`, Microsoft
+/// Graph's `value`, a GraphQL connection's `edges`, CiviCRM's `civicrm_contact`, and other
+/// common names.
+const LIST_WORDS: [&str; 22] = [
     "contacts",
+    "contact",
     "payload",
     "results",
     "data",
@@ -632,13 +634,49 @@ const LIST_KEYS: [&str; 14] = [
     "records",
     "people",
     "persons",
+    "person",
     "connections",
     "value",
     "entries",
     "list",
     "rows",
     "edges",
+    "members",
+    "users",
+    "clients",
+    "customers",
+    "leads",
+    "subscribers",
 ];
+
+fn is_list_key(key: &str) -> bool {
+    tidy(key).split(' ').any(|word| LIST_WORDS.contains(&word))
+}
+
+/// The contacts of a JSON object read whole (a line of NDJSON): the elements of the array
+/// under its list key (at any depth), or the object itself.
+fn contacts_in(value: &Value) -> Vec<&Value> {
+    if let Value::Object(object) = value {
+        for (key, inner) in object {
+            if !is_list_key(key) {
+                continue;
+            }
+            match inner {
+                Value::Array(items) if items.iter().all(|i| i.is_object() || jcard::is_jcard(i)) => {
+                    return items.iter().collect();
+                }
+                Value::Object(_) => {
+                    let nested = contacts_in(inner);
+                    if !nested.is_empty() && !std::ptr::eq(nested[0], inner) {
+                        return nested;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    vec![value]
+}
 
 /// Takes the elements of a JSON input one by one.
 struct Elements<'r, 'o> {
@@ -659,7 +697,7 @@ impl Elements<'_, '_> {
             other => other,
         };
         let row = match jcard::to_vcard(value).filter(|_| jcard::is_jcard(value)) {
-            Some(card) => vcard_row(&card),
+            Some(card) => vcard_row(&card, &mut self.run.layout),
             None => json_element(value, &mut self.columns, &mut self.run.layout)?,
         };
         self.run.accept(number, row, None, None, bytes_done(&self.bytes))
@@ -691,7 +729,7 @@ impl<'de> Visitor<'de> for Array<'_, '_, '_> {
     }
 }
 
-/// A JSON document that is an object: the array under one of its [`LIST_KEYS`] (at any
+/// A JSON document that is an object: the array under one of its [`LIST_WORDS`] keys (at any
 /// depth: `{"data": {"people": [...]}}`) holds the contacts; without one, the object is
 /// the one contact. Returns the object's other keys.
 struct Document<'a, 'r, 'o>(&'a mut Elements<'r, 'o>);
@@ -715,7 +753,7 @@ impl<'de> Visitor<'de> for Document<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
         let mut rest = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if !self.0.found && LIST_KEYS.contains(&tidy(&key).as_str()) {
+            if !self.0.found && is_list_key(&key) {
                 let other = map.next_value_seed(Document(&mut *self.0))?;
                 if !other.is_null() {
                     rest.insert(key, other);
@@ -785,7 +823,12 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &
                 continue;
             }
             match serde_json::from_str::<Value>(&line) {
-                Ok(value) => elements.take(number, &value)?,
+                // A document on one line holds its contacts as one that spans many does.
+                Ok(value) => {
+                    for one in contacts_in(&value) {
+                        elements.take(number, one)?;
+                    }
+                }
                 Err(e) => {
                     let problem = Problem {
                         column: None,
@@ -928,13 +971,26 @@ fn end_card(run: &mut Intake, card: &[u8], start: u64, bytes_done: u64) -> Resul
             "is the vCard of a group (its members are cards of their own); skipped",
         );
     }
-    run.accept(start, vcard_row(&card), None, None, bytes_done)
+    let row = vcard_row(&card, &mut run.layout);
+    run.accept(start, row, None, None, bytes_done)
 }
 
-/// The candidate of one card's text.
-fn vcard_row(card: &str) -> std::result::Result<Candidate, Problem> {
+/// The candidate of one card's text; the properties it leaves out are added to `layout`'s
+/// unmapped ones.
+fn vcard_row(card: &str, layout: &mut Layout) -> std::result::Result<Candidate, Problem> {
     match VCard::parse(card) {
-        Ok(parsed) => Ok(crate::codec::vcard::candidate(&parsed)),
+        Ok(parsed) => {
+            for (name, sample) in crate::codec::vcard::unread_properties(&parsed) {
+                if !layout.unmapped.iter().any(|u| u.header == name) {
+                    layout.unmapped.push(UnmappedColumn {
+                        column: layout.unmapped.len(),
+                        header: name,
+                        sample: Some(sample),
+                    });
+                }
+            }
+            Ok(crate::codec::vcard::candidate(&parsed))
+        }
         Err(e) => Err(Problem {
             column: None,
             value: short(card),
@@ -953,7 +1009,16 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
     let mut card: Vec<u8> = Vec::new();
     let mut number = 0u64;
     let mut start = 0u64;
-    let is_begin = |b: &[u8]| b.eq_ignore_ascii_case(b"BEGIN:VCARD");
+    // `BEGIN:VCAR` too: a card cut short in its first line still begins there.
+    let is_begin = |b: &[u8]| b.get(..10).is_some_and(|s| s.eq_ignore_ascii_case(b"BEGIN:VCAR"));
+    // A property line outside a card: a card whose BEGIN line is missing begins there.
+    let is_property = |b: &[u8]| {
+        let name_end = b.iter().position(|c| matches!(c, b':' | b';')).unwrap_or(0);
+        let name = &b[..name_end];
+        ["VERSION", "FN", "N", "EMAIL", "TEL", "ORG", "NICKNAME", "UID"]
+            .iter()
+            .any(|p| name.eq_ignore_ascii_case(p.as_bytes()))
+    };
     loop {
         line.clear();
         let n = reader
@@ -975,7 +1040,11 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
             if card.is_empty() {
                 if is_begin(bare) {
                     start = number;
-                    card.extend_from_slice(bare);
+                    card.extend_from_slice(b"BEGIN:VCARD\r\n");
+                } else if is_property(bare) {
+                    start = number;
+                    card.extend_from_slice(b"BEGIN:VCARD\r\n");
+                    card.extend_from_slice(piece);
                     card.extend_from_slice(b"\r\n");
                 }
                 continue;
@@ -990,8 +1059,7 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
                 end_card(run, &card, start, bytes_done(&bytes))?;
                 card.clear();
                 start = number;
-                card.extend_from_slice(bare);
-                card.extend_from_slice(b"\r\n");
+                card.extend_from_slice(b"BEGIN:VCARD\r\n");
                 continue;
             }
             card.extend_from_slice(piece);
@@ -1002,11 +1070,13 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
             }
         }
     }
+    // A file cut short in its last card: the card is reported, not read, so that a file
+    // that lost its end is noticed and the card fixed from the error report.
     if !card.is_empty() {
         let problem = Problem {
             column: None,
             value: short(&String::from_utf8_lossy(&card)),
-            reason: "the card has no END:VCARD line".into(),
+            reason: "the card has no END:VCARD line (the file may be cut short)".into(),
         };
         run.accept(start, Err(problem), None, None, bytes_done(&bytes))?;
     }

@@ -252,6 +252,59 @@ fn is_preferred(entry: &VCardEntry) -> bool {
             .any(|p| matches!(&p.name, VCardParameterName::Other(n) if n.eq_ignore_ascii_case("PREF")))
 }
 
+/// Properties that say nothing about the contact (versions, ids, revisions, Apple's and
+/// Google's bookkeeping) or that [`candidate`] reads: not listed as left out.
+const READ_OR_BOOKKEEPING: [&str; 16] = [
+    "VERSION",
+    "PRODID",
+    "UID",
+    "REV",
+    "KIND",
+    "FN",
+    "N",
+    "EMAIL",
+    "TEL",
+    "ORG",
+    "CATEGORIES",
+    "NICKNAME",
+    "X-ABLABEL",
+    "X-ABUID",
+    "X-ABSHOWAS",
+    "X-EVOLUTION-FILE-AS",
+];
+
+/// The properties of `card` that the import leaves out (`NOTE`, `ADR`, `BDAY`, `TITLE`,
+/// `URL`, `PHOTO`...), each with a sample of its value, so that a preview lists them as it
+/// lists a CSV's unmapped columns.
+pub(crate) fn unread_properties(card: &VCard) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for entry in &card.entries {
+        let name = entry.name.as_str().to_ascii_uppercase();
+        let read = READ_OR_BOOKKEEPING.contains(&name.as_str())
+            || (name == "X-ANDROID-CUSTOM" && texts(entry).join(";").contains("/nickname"));
+        if read || out.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let sample = if entry.name == VCardProperty::Photo || entry.name == VCardProperty::Logo {
+            "(an image)".to_owned()
+        } else {
+            let text = texts(entry)
+                .into_iter()
+                .filter(|t| !t.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            match text.char_indices().nth(60) {
+                Some((i, _)) => format!("{}…", &text[..i]),
+                None => text,
+            }
+        };
+        if !sample.is_empty() {
+            out.push((name, sample));
+        }
+    }
+    out
+}
+
 /// Sets the text attribute `key` from the first non-empty of `values`, unless it is set.
 fn text_attribute(c: &mut Candidate, key: &str, values: Vec<String>, property: &str) {
     if let Some(value) = values.into_iter().find(|t| !t.trim().is_empty())
