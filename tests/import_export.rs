@@ -2919,5 +2919,34 @@ fn found_reports_wrapped_json_qualified_names_and_broken_cards() {
     assert!(!contacts(&book)[0].name.is_empty());
     let (_, report) = commit_found("eds__libebook_vcard_8.vcf", "US");
     assert_eq!((report.created, report.invalid), (0, 1));
-    assert!(report.issues[0].reason.contains("no END:VCARD"), "{:?}", report.issues);
+    assert!(
+        report.issues[0].reason.contains("no END:VCARD"),
+        "{:?}",
+        report.issues
+    );
+}
+
+#[test]
+fn found_rows_beyond_their_header_quotes_after_spaces_and_apple_labels() {
+    // A row with more values than its header: the address beyond it is kept.
+    let (book, report) = commit_found("monica__single_contact_stub.csv", "US");
+    assert_eq!(report.ragged, 1);
+    assert_eq!(
+        named(&contacts(&book), "Bono Paul David Hewson").email(),
+        Some("bono@example.com")
+    );
+    // `foo3@example.com, "Foo 3", "Bar3"`: quotes after a space are quotes.
+    let (book, _) = commit_found("keila__import_malformed1.csv", "US");
+    named(&contacts(&book), "Foo 3 Bar3");
+    // Apple's `$!<Email>!$` placeholder is no label.
+    let (book, _) = commit_found("jdvcard__example.vcf", "US");
+    for c in contacts(&book) {
+        assert!(
+            c.emails
+                .iter()
+                .all(|e| e.label.as_deref().is_none_or(|l| !l.contains('$'))),
+            "{:?}",
+            c.emails
+        );
+    }
 }

@@ -87,12 +87,23 @@ fn print_report(report: &ImportReport, errors_file: Option<&std::path::Path>) ->
     }
     for u in &report.unmapped {
         let sample = u.sample.as_deref().unwrap_or("");
-        output::line(&format!("  {:<28} -> not imported (e.g. {sample:?})", u.header))?;
+        output::line(&format!(
+            "  {:<28} -> not imported (e.g. {})",
+            u.header,
+            quoted(sample)
+        ))?;
     }
     output::line(&format!(
         "rows read {}, created {}, updated {}, skipped {}, invalid {}",
         report.rows_read, report.created, report.updated, report.skipped, report.invalid
     ))?;
+    if report.ragged > 0 {
+        output::line(&format!(
+            "  {} rows have more values than the header has columns: the values beyond it are \
+             not imported, but for emails and international phones",
+            report.ragged
+        ))?;
+    }
     if report.blank > 0 {
         output::line(&format!(
             "  {} blank rows (nothing in them) ignored",
@@ -103,17 +114,41 @@ fn print_report(report: &ImportReport, errors_file: Option<&std::path::Path>) ->
         let column = issue
             .column
             .as_deref()
-            .map(|c| format!(" column {c:?}"))
+            .map(|c| format!(" column {}", quoted(c)))
             .unwrap_or_default();
         output::line(&format!(
-            "  line {}{column}: {:?} {}",
-            issue.line, issue.value, issue.reason
+            "  line {}{column}: {} {}",
+            issue.line,
+            quoted(&issue.value),
+            issue.reason
         ))?;
     }
     if let Some(path) = errors_file {
         output::line(&format!("error report: {}", path.display()))?;
     }
     Ok(())
+}
+
+/// A value in double quotes for a terminal: quotes, backslashes and control characters
+/// escaped, line breaks shown as `\n` (a CRLF as one), every other character as it is
+/// (unlike `{:?}`, which escapes combining marks such as Bengali vowel signs).
+fn quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 pub fn import(book: &Book, actor: &Actor, args: ImportArgs) -> Result<(), Failure> {

@@ -83,9 +83,20 @@ fn read_error(line: u64, byte: Option<u64>, err: impl std::fmt::Display) -> Erro
     }
 }
 
+/// A field quoted after a space (`a@x.com, "Foo 3", "Bar3"`: the space keeps the `csv`
+/// crate from reading the quotes as quotes): its text without them (`""` in it is `"`).
+/// Any other field comes back as it is.
+fn unquote_after_space(field: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = field.trim();
+    if field.starts_with(' ') && trimmed.len() >= 2 && trimmed.starts_with('"') && trimmed.ends_with('"') {
+        return std::borrow::Cow::Owned(trimmed[1..trimmed.len() - 1].replace("\"\"", "\""));
+    }
+    std::borrow::Cow::Borrowed(field)
+}
+
 /// Tidies a header cell: spreadsheet marks and surrounding space gone.
 fn tidy_cell(cell: &str) -> String {
-    unprotect(cell.trim()).trim().to_owned()
+    unprotect(unquote_after_space(cell).trim()).trim().to_owned()
 }
 
 /// The tidied label of a Google `... - Type` cell (`* Home` → `home`).
@@ -358,6 +369,27 @@ pub(crate) fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cell
     c
 }
 
+/// The cells of a row beyond its header's columns that are an email address or an
+/// international phone: additional points of the row (an export whose rows outgrew its
+/// header still gives its addresses), named after their column (`column 29`).
+fn points_beyond_header(candidate: &mut Candidate, cells: &[String], width: usize) {
+    for (i, cell) in cells.iter().enumerate().skip(width) {
+        let list = if Email::parse(cell).is_ok() {
+            &mut candidate.emails
+        } else if is_international_phone(cell) {
+            &mut candidate.phones
+        } else {
+            continue;
+        };
+        list.push(PointVal {
+            value: Val::new(cell.clone(), format!("column {}", i + 1)),
+            original: None,
+            label: None,
+            primary: false,
+        });
+    }
+}
+
 /// A row with values, but none in a column that is imported, is not blank: it is an error
 /// that names those columns (a name in columns the mapping did not know, say), so the row is
 /// not dropped unseen.
@@ -517,7 +549,11 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
             }
         };
         cells.clear();
-        cells.extend(record.iter().map(|c| unprotect(c.trim()).to_owned()));
+        cells.extend(
+            record
+                .iter()
+                .map(|c| unprotect(unquote_after_space(c).trim()).to_owned()),
+        );
         if !headerless && cells == header {
             run.skip(
                 line,
@@ -557,7 +593,11 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
                 u.sample = Some(c.clone());
             }
         }
-        let candidate = unimported_only(csv_candidate(&mapping, &links, &cells), &mapping, &cells);
+        let mut candidate = csv_candidate(&mapping, &links, &cells);
+        if cells.len() > header.len() {
+            points_beyond_header(&mut candidate, &cells, header.len());
+        }
+        let candidate = unimported_only(candidate, &mapping, &cells);
         run.accept(line, candidate, Some(&header), Some(&cells), bytes_done(&bytes))?;
     }
     Ok(())

@@ -201,12 +201,18 @@ fn point_label(card: &VCard, entry: &VCardEntry) -> Option<String> {
                 && matches!(&e.name, VCardProperty::Other(n) if n.eq_ignore_ascii_case("X-ABLABEL"))
         });
         if let Some(text) = custom.and_then(|e| texts(e).into_iter().next()) {
+            // Apple's own labels are wrapped: `_$!<Mobile>!$_` (some writers drop the
+            // underscores). One that names the kind of point (`$!<Email>!$`) says nothing.
             let text = text
-                .trim_start_matches("_$!<")
-                .trim_end_matches(">!$_")
+                .trim()
+                .trim_start_matches('_')
+                .trim_end_matches('_')
+                .trim_start_matches("$!<")
+                .trim_end_matches(">!$")
                 .trim()
                 .to_lowercase();
-            if !text.is_empty() {
+            let kind = matches!(text.as_str(), "email" | "e-mail" | "phone" | "tel" | "telephone");
+            if !text.is_empty() && !kind {
                 return Some(text);
             }
         }
