@@ -199,9 +199,10 @@ fn label(text: &str) -> Option<String> {
 /// It knows our own export, Google Contacts (current: `First Name`, `E-mail 1 - Value`,
 /// `Phone 1 - Label`, `Labels`; legacy: `Given Name`, `Family Name`, `E-mail 1 - Type`,
 /// `Group Membership`), Outlook (`E-mail Address`, `E-mail 2 Address`, `Mobile Phone`,
-/// `Business Phone`, `Home Phone`, `Categories`, and the German, French, Spanish and
-/// Portuguese names: `Vorname`, `Prénom`, `Téléphone bureau`, `Nombre` and `Apellidos`,
-/// `Nome` and `Sobrenome`, `Celular`, `Categorías`; accents are optional), HubSpot (`Email`,
+/// `Business Phone`, `Home Phone`, `Categories`, and the German, French, Spanish,
+/// Portuguese, Italian and Dutch names: `Vorname`, `Prénom`, `Téléphone bureau`, `Nombre` and
+/// `Apellidos`, `Nome` and `Sobrenome` or `Cognome`, `Celular`, `Categorías`, `Indirizzo posta
+/// elettronica`, `Voornaam`, `Mobiele telefoon`; accents are optional), HubSpot (`Email`,
 /// `Phone Number`, `Mobile Phone Number`), Chatwoot (`name`, `email`, `phone_number`,
 /// `labels`), Thunderbird (`Primary Email`, `Work Phone`) and Twenty (`Name / First Name`,
 /// `Emails / Primary Email`, `Phones / Primary Phone Number`, cells marked with U+200D).
@@ -418,11 +419,12 @@ fn guess(raw: &str, t: &str) -> Target {
         "name" | "display name" | "full name" | "contact name" | "fn" | "n fn" | "cn" | "common name"
         | "anzeigename" | "nome" | "nome completo" | "nombre" | "nombre completo" => Target::Name,
         "first name" | "given name" | "firstname" | "givenname" | "cp givenname" | "first" | "vorname"
-        | "name first name" | "prenom" | "n given" => Target::FirstName,
+        | "name first name" | "prenom" | "n given" | "voornaam" => Target::FirstName,
         "middle name" | "middle" | "additional name" | "n middle" | "weitere vornamen" | "segundo nombre"
-        | "segundo nome" | "deuxieme prenom" => Target::MiddleName,
+        | "segundo nome" | "deuxieme prenom" | "secondo nome" | "middelste naam" => Target::MiddleName,
         "last name" | "family name" | "lastname" | "familyname" | "n family" | "last" | "surname" | "sn"
-        | "nachname" | "name last name" | "nom" | "sobrenome" | "apellido" | "apellidos" => Target::LastName,
+        | "nachname" | "name last name" | "nom" | "sobrenome" | "apellido" | "apellidos" | "cognome"
+        | "achternaam" => Target::LastName,
         "email"
         | "e mail"
         | "email address"
@@ -436,6 +438,8 @@ fn guess(raw: &str, t: &str) -> Target {
         | "direccion de correo electronico"
         | "correo electronico"
         | "endereco de email"
+        | "indirizzo posta elettronica"
+        | "e mailadres"
         | "mail"
         | "emails"
         | "email addresses"
@@ -471,7 +475,9 @@ fn guess(raw: &str, t: &str) -> Target {
         | "tel mobile"
         | "portable"
         | "telephone mobile"
-        | "telephone portable" => Target::Phone {
+        | "telephone portable"
+        | "cellulare"
+        | "mobiele telefoon" => Target::Phone {
             label: label("mobile"),
         },
         "business phone"
@@ -479,13 +485,19 @@ fn guess(raw: &str, t: &str) -> Target {
         | "telefon geschaftlich"
         | "telephone bureau"
         | "telefono del trabajo"
-        | "telefono trabajo" => Target::Phone { label: label("work") },
-        "home phone" | "telefon privat" | "telephone domicile" | "telefono particular" | "telefono casa" => {
-            Target::Phone { label: label("home") }
-        }
+        | "telefono trabajo"
+        | "telefono ufficio"
+        | "telefoon op werk" => Target::Phone { label: label("work") },
+        "home phone"
+        | "telefon privat"
+        | "telephone domicile"
+        | "telefono particular"
+        | "telefono casa"
+        | "telefono abitazione"
+        | "telefoon thuis" => Target::Phone { label: label("home") },
         "tags" | "tag" | "labels" | "group membership" | "categories" | "category" | "kategorien"
         | "kategorie" | "categorias" | "categoria" | "lists" | "group" | "groups" | "gruppe" | "gruppen"
-        | "grupo" | "grupos" | "groupe" | "groupes" => Target::Tags,
+        | "grupo" | "grupos" | "groupe" | "groupes" | "categorie" | "categorieen" => Target::Tags,
         "company"
         | "organization"
         | "organisation"
@@ -503,7 +515,9 @@ fn guess(raw: &str, t: &str) -> Target {
         | "entreprise"
         | "organizacion"
         | "compania"
-        | "empresa" => Target::Attribute {
+        | "empresa"
+        | "societa"
+        | "bedrijf" => Target::Attribute {
             key: "company".into(),
         },
         "created at" | "created" | "create date" | "createdate" | "date created" | "creation date"
@@ -576,13 +590,19 @@ fn guess_point(t: &str) -> Target {
             x == w || x.strip_suffix('s') == Some(w)
         })
     };
-    let says_email = has("email") || (has("e") && has("mail")) || has("mail") || t.starts_with("e mail");
+    let says_email = has("email")
+        || (has("e") && has("mail"))
+        || has("mail")
+        || t.starts_with("e mail")
+        || t.contains("posta elettronica");
     // Display names and types of emails are not addresses, nor are a CRM's flags about
     // them (Zoho's "Email Opt Out", Salesforce's "Email Bounced Reason", "Do Not Email").
     let about_email = [
         "display",
         "type",
         "angezeigter",
+        "visualizzato",
+        "weergavenaam",
         "typ",
         "opt",
         "optout",
@@ -614,7 +634,7 @@ fn guess_point(t: &str) -> Target {
     }
     let label = if has("fax") {
         label("fax")
-    } else if has("pager") {
+    } else if has("pager") || has("cercapersone") {
         label("pager")
     } else if has("assistant") || has("assistent") || has("asst") {
         label("assistant")
@@ -629,11 +649,12 @@ fn guess_point(t: &str) -> Target {
         || t.starts_with("mobil")
         || has("celular")
         || t.starts_with("movil")
+        || t.starts_with("cellulare")
     {
         label("mobile")
-    } else if has("business") || has("work") || t.contains("gesch") {
+    } else if has("business") || has("work") || t.contains("gesch") || has("ufficio") || has("werk") {
         label("work")
-    } else if has("home") || has("privat") {
+    } else if has("home") || has("privat") || has("abitazione") || has("thuis") {
         label("home")
     } else if has("other") {
         label("other")
@@ -680,6 +701,9 @@ fn guess_point(t: &str) -> Target {
         || has("isdn")
         || has("celular")
         || t.starts_with("telefone")
+        || t.starts_with("telefoon")
+        || t.starts_with("cellulare")
+        || t.starts_with("cercapersone")
         || t.starts_with("telefono")
         || t.starts_with("telephone")
         || has("portable");
@@ -902,6 +926,85 @@ mod tests {
             Target::Attribute {
                 key: "company".into()
             }
+        );
+    }
+
+    #[test]
+    fn italian_and_dutch_outlook_headers_are_known() {
+        let t = targets(&[
+            "Nome",
+            "Secondo nome",
+            "Cognome",
+            "Società",
+            "Telefono ufficio",
+            "Telefono ufficio 2",
+            "Telefono abitazione",
+            "Cellulare",
+            "Cercapersone",
+            "Categorie",
+            "Indirizzo posta elettronica",
+            "Nome visualizzato posta elettronica",
+            "Indirizzo posta elettronica 2",
+        ]);
+        let phone = |l: &str| Target::AdditionalPhone {
+            label: Some(l.into()),
+        };
+        assert_eq!(
+            t,
+            [
+                Target::FirstName,
+                Target::MiddleName,
+                Target::LastName,
+                Target::Attribute {
+                    key: "company".into()
+                },
+                phone("work"),
+                phone("work"),
+                phone("home"),
+                Target::Phone {
+                    label: Some("mobile".into())
+                },
+                phone("pager"),
+                Target::Tags,
+                Target::Email { label: None },
+                Target::Ignore,
+                Target::AdditionalEmail { label: None },
+            ]
+        );
+        let t = targets(&[
+            "Voornaam",
+            "Middelste naam",
+            "Achternaam",
+            "Bedrijf",
+            "Telefoon op werk",
+            "Telefoon thuis",
+            "Mobiele telefoon",
+            "Fax op werk",
+            "Categorieën",
+            "E-mailadres",
+            "Weergavenaam voor e-mail",
+            "E-mailadres 2",
+        ]);
+        assert_eq!(
+            t,
+            [
+                Target::FirstName,
+                Target::MiddleName,
+                Target::LastName,
+                Target::Attribute {
+                    key: "company".into()
+                },
+                phone("work"),
+                phone("home"),
+                Target::Phone {
+                    label: Some("mobile".into())
+                },
+                phone("fax"),
+                Target::Tags,
+                Target::Email { label: None },
+                Target::Ignore,
+                Target::AdditionalEmail { label: None },
+            ]
         );
     }
 
