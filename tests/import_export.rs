@@ -2950,3 +2950,37 @@ fn found_rows_beyond_their_header_quotes_after_spaces_and_apple_labels() {
         );
     }
 }
+
+#[test]
+fn a_russian_outlook_export_in_windows_1251_maps_its_own_header() {
+    let options = ImportOptions {
+        default_region: Some(PhoneRegion::new("RU").unwrap()),
+        ..ImportOptions::default()
+    };
+    let (book, report) = commit_family("outlook_ru_cp1251.csv", &options);
+    assert_eq!(report.encoding, "windows-1251");
+    assert_eq!((report.created, report.invalid), (2, 0));
+    let all = contacts(&book);
+    let ivan = named(&all, "Иван Петрович Сидоров");
+    assert_eq!(ivan.email(), Some("ivan@example.ru"));
+    assert_eq!(
+        phones(ivan),
+        [("+79161234567", Some("mobile")), ("+74951234567", Some("work"))]
+    );
+    assert_eq!(
+        ivan.attributes["company"],
+        AttributeValue::Text("ООО Ромашка".into())
+    );
+    let mut tags = ivan.tags.clone();
+    tags.sort();
+    assert_eq!(tags, ["VIP", "Клиенты"]);
+    assert_eq!(
+        phones(named(&all, "Мария Иванова")),
+        [("+78127654321", Some("home"))]
+    );
+    let display = report
+        .unmapped
+        .iter()
+        .find(|u| u.header == "Краткое имя эл. почты");
+    assert!(display.is_some(), "{:?}", report.mapping);
+}

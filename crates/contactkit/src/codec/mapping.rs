@@ -170,11 +170,20 @@ pub(crate) fn tidy(header: &str) -> String {
     let mut out = String::new();
     let mut space = false;
     let mut after_lower = false;
+    let mut after_ascii = false;
     for c in header
         .trim_start_matches(['\u{FEFF}', '\u{200D}', '\u{200B}'])
         .nfd()
-        .filter(|c| !is_combining_mark(*c))
     {
+        // Accents go from Latin letters only: Cyrillic's й and Japanese's ド keep theirs
+        // (composed again below).
+        if is_combining_mark(c) {
+            if !after_ascii && !out.is_empty() && !space {
+                out.push(c);
+            }
+            continue;
+        }
+        after_ascii = c.is_ascii_alphabetic();
         if c.is_alphanumeric() {
             if (space || (after_lower && c.is_uppercase())) && !out.is_empty() {
                 out.push(' ');
@@ -187,7 +196,7 @@ pub(crate) fn tidy(header: &str) -> String {
             after_lower = false;
         }
     }
-    out
+    if out.is_ascii() { out } else { out.nfc().collect() }
 }
 
 fn label(text: &str) -> Option<String> {
@@ -419,12 +428,23 @@ fn guess(raw: &str, t: &str) -> Target {
         "name" | "display name" | "full name" | "contact name" | "fn" | "n fn" | "cn" | "common name"
         | "anzeigename" | "nome" | "nome completo" | "nombre" | "nombre completo" => Target::Name,
         "first name" | "given name" | "firstname" | "givenname" | "cp givenname" | "first" | "vorname"
-        | "name first name" | "prenom" | "n given" | "voornaam" => Target::FirstName,
-        "middle name" | "middle" | "additional name" | "n middle" | "weitere vornamen" | "segundo nombre"
-        | "segundo nome" | "deuxieme prenom" | "secondo nome" | "middelste naam" => Target::MiddleName,
+        | "name first name" | "prenom" | "n given" | "voornaam" | "имя" | "名" => Target::FirstName,
+        "middle name"
+        | "middle"
+        | "additional name"
+        | "n middle"
+        | "weitere vornamen"
+        | "segundo nombre"
+        | "segundo nome"
+        | "deuxieme prenom"
+        | "secondo nome"
+        | "middelste naam"
+        | "отчество"
+        | "ミドル ネーム"
+        | "中间名" => Target::MiddleName,
         "last name" | "family name" | "lastname" | "familyname" | "n family" | "last" | "surname" | "sn"
         | "nachname" | "name last name" | "nom" | "sobrenome" | "apellido" | "apellidos" | "cognome"
-        | "achternaam" => Target::LastName,
+        | "achternaam" | "фамилия" | "姓" => Target::LastName,
         "email"
         | "e mail"
         | "email address"
@@ -439,6 +459,10 @@ fn guess(raw: &str, t: &str) -> Target {
         | "correo electronico"
         | "endereco de email"
         | "indirizzo posta elettronica"
+        | "адрес эл почты"
+        | "основной адрес эл почты"
+        | "電子メール アドレス"
+        | "电子邮件地址"
         | "e mailadres"
         | "mail"
         | "emails"
@@ -477,7 +501,11 @@ fn guess(raw: &str, t: &str) -> Target {
         | "telephone mobile"
         | "telephone portable"
         | "cellulare"
-        | "mobiele telefoon" => Target::Phone {
+        | "mobiele telefoon"
+        | "мобильный телефон"
+        | "телефон переносной"
+        | "携帯電話"
+        | "移动电话" => Target::Phone {
             label: label("mobile"),
         },
         "business phone"
@@ -487,17 +515,24 @@ fn guess(raw: &str, t: &str) -> Target {
         | "telefono del trabajo"
         | "telefono trabajo"
         | "telefono ufficio"
-        | "telefoon op werk" => Target::Phone { label: label("work") },
+        | "telefoon op werk"
+        | "рабочий телефон"
+        | "会社電話"
+        | "商务电话" => Target::Phone { label: label("work") },
         "home phone"
         | "telefon privat"
         | "telephone domicile"
         | "telefono particular"
         | "telefono casa"
         | "telefono abitazione"
-        | "telefoon thuis" => Target::Phone { label: label("home") },
+        | "telefoon thuis"
+        | "домашний телефон"
+        | "自宅電話"
+        | "住宅电话" => Target::Phone { label: label("home") },
         "tags" | "tag" | "labels" | "group membership" | "categories" | "category" | "kategorien"
         | "kategorie" | "categorias" | "categoria" | "lists" | "group" | "groups" | "gruppe" | "gruppen"
-        | "grupo" | "grupos" | "groupe" | "groupes" | "categorie" | "categorieen" => Target::Tags,
+        | "grupo" | "grupos" | "groupe" | "groupes" | "categorie" | "categorieen" | "категории" | "分類"
+        | "类别" => Target::Tags,
         "company"
         | "organization"
         | "organisation"
@@ -517,7 +552,10 @@ fn guess(raw: &str, t: &str) -> Target {
         | "compania"
         | "empresa"
         | "societa"
-        | "bedrijf" => Target::Attribute {
+        | "bedrijf"
+        | "организация"
+        | "会社名"
+        | "公司" => Target::Attribute {
             key: "company".into(),
         },
         "created at" | "created" | "create date" | "createdate" | "date created" | "creation date"
@@ -594,7 +632,8 @@ fn guess_point(t: &str) -> Target {
         || (has("e") && has("mail"))
         || has("mail")
         || t.starts_with("e mail")
-        || t.contains("posta elettronica");
+        || t.contains("posta elettronica")
+        || t.contains("эл почт");
     // Display names and types of emails are not addresses, nor are a CRM's flags about
     // them (Zoho's "Email Opt Out", Salesforce's "Email Bounced Reason", "Do Not Email").
     let about_email = [
@@ -603,6 +642,8 @@ fn guess_point(t: &str) -> Target {
         "angezeigter",
         "visualizzato",
         "weergavenaam",
+        "тип",
+        "краткое",
         "typ",
         "opt",
         "optout",
@@ -632,7 +673,7 @@ fn guess_point(t: &str) -> Target {
         };
         return Target::AdditionalEmail { label };
     }
-    let label = if has("fax") {
+    let label = if has("fax") || has("факс") {
         label("fax")
     } else if has("pager") || has("cercapersone") {
         label("pager")
@@ -652,9 +693,22 @@ fn guess_point(t: &str) -> Target {
         || t.starts_with("cellulare")
     {
         label("mobile")
-    } else if has("business") || has("work") || t.contains("gesch") || has("ufficio") || has("werk") {
+    } else if has("business")
+        || has("work")
+        || t.contains("gesch")
+        || has("ufficio")
+        || has("werk")
+        || has("раб")
+        || t.contains("рабоч")
+    {
         label("work")
-    } else if has("home") || has("privat") || has("abitazione") || has("thuis") {
+    } else if has("home")
+        || has("privat")
+        || has("abitazione")
+        || has("thuis")
+        || has("дом")
+        || t.contains("домашн")
+    {
         label("home")
     } else if has("other") {
         label("other")
@@ -704,6 +758,9 @@ fn guess_point(t: &str) -> Target {
         || t.starts_with("telefoon")
         || t.starts_with("cellulare")
         || t.starts_with("cercapersone")
+        || t.contains("телефон")
+        || has("факс")
+        || has("пейджер")
         || t.starts_with("telefono")
         || t.starts_with("telephone")
         || has("portable");
@@ -1004,6 +1061,91 @@ mod tests {
                 Target::Email { label: None },
                 Target::Ignore,
                 Target::AdditionalEmail { label: None },
+            ]
+        );
+    }
+
+    #[test]
+    fn russian_japanese_and_chinese_outlook_headers_are_known() {
+        let phone = |l: &str| Target::AdditionalPhone {
+            label: Some(l.into()),
+        };
+        let t = targets(&[
+            "Имя",
+            "Отчество",
+            "Фамилия",
+            "Организация",
+            "Рабочий телефон",
+            "Домашний телефон",
+            "Телефон переносной",
+            "Факс (раб.)",
+            "Категории",
+            "Адрес эл. почты",
+            "Тип эл. почты",
+            "Краткое имя эл. почты",
+            "Адрес 2 эл. почты",
+        ]);
+        assert_eq!(
+            t,
+            [
+                Target::FirstName,
+                Target::MiddleName,
+                Target::LastName,
+                Target::Attribute {
+                    key: "company".into()
+                },
+                phone("work"),
+                phone("home"),
+                Target::Phone {
+                    label: Some("mobile".into())
+                },
+                phone("fax"),
+                Target::Tags,
+                Target::Email { label: None },
+                Target::Ignore,
+                Target::Ignore,
+                Target::AdditionalEmail { label: None },
+            ]
+        );
+        let t = targets(&[
+            "姓",
+            "名",
+            "電子メール アドレス",
+            "携帯電話",
+            "会社電話",
+            "分類",
+            "会社名",
+        ]);
+        assert_eq!(
+            t,
+            [
+                Target::LastName,
+                Target::FirstName,
+                Target::Email { label: None },
+                Target::Phone {
+                    label: Some("mobile".into())
+                },
+                phone("work"),
+                Target::Tags,
+                Target::Attribute {
+                    key: "company".into()
+                }
+            ]
+        );
+        let t = targets(&["名", "姓", "电子邮件地址", "移动电话", "类别", "公司"]);
+        assert_eq!(
+            t,
+            [
+                Target::FirstName,
+                Target::LastName,
+                Target::Email { label: None },
+                Target::Phone {
+                    label: Some("mobile".into())
+                },
+                Target::Tags,
+                Target::Attribute {
+                    key: "company".into()
+                }
             ]
         );
     }
