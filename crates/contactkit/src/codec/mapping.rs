@@ -426,7 +426,9 @@ fn guess(raw: &str, t: &str) -> Target {
     }
     match t {
         "name" | "display name" | "full name" | "contact name" | "fn" | "n fn" | "cn" | "common name"
-        | "anzeigename" | "nome" | "nome completo" | "nombre" | "nombre completo" => Target::Name,
+        | "anzeigename" | "nome" | "nome completo" | "nombre" | "nombre completo" | "nom a afficher" => {
+            Target::Name
+        }
         "first name" | "given name" | "firstname" | "givenname" | "cp givenname" | "first" | "vorname"
         | "name first name" | "prenom" | "n given" | "voornaam" | "имя" | "名" => Target::FirstName,
         "middle name"
@@ -444,7 +446,7 @@ fn guess(raw: &str, t: &str) -> Target {
         | "中间名" => Target::MiddleName,
         "last name" | "family name" | "lastname" | "familyname" | "n family" | "last" | "surname" | "sn"
         | "nachname" | "name last name" | "nom" | "sobrenome" | "apellido" | "apellidos" | "cognome"
-        | "achternaam" | "фамилия" | "姓" => Target::LastName,
+        | "achternaam" | "фамилия" | "姓" | "nom de famille" => Target::LastName,
         "email"
         | "e mail"
         | "email address"
@@ -459,6 +461,10 @@ fn guess(raw: &str, t: &str) -> Target {
         | "correo electronico"
         | "endereco de email"
         | "indirizzo posta elettronica"
+        | "adresse electronique principale"
+        | "adresse electronique"
+        | "courriel"
+        | "primare e mail adresse"
         | "адрес эл почты"
         | "основной адрес эл почты"
         | "電子メール アドレス"
@@ -633,6 +639,8 @@ fn guess_point(t: &str) -> Target {
         || has("mail")
         || t.starts_with("e mail")
         || t.contains("posta elettronica")
+        || t.contains("electronique")
+        || has("courriel")
         || t.contains("эл почт");
     // Display names and types of emails are not addresses, nor are a CRM's flags about
     // them (Zoho's "Email Opt Out", Salesforce's "Email Bounced Reason", "Do Not Email").
@@ -700,11 +708,16 @@ fn guess_point(t: &str) -> Target {
         || has("werk")
         || has("раб")
         || t.contains("рабоч")
+        || has("professionnel")
+        || has("dienstlich")
+        || has("bureau")
     {
         label("work")
     } else if has("home")
         || has("privat")
         || has("abitazione")
+        || has("personnel")
+        || has("domicile")
         || has("thuis")
         || has("дом")
         || t.contains("домашн")
@@ -1145,6 +1158,53 @@ mod tests {
                 Target::Tags,
                 Target::Attribute {
                     key: "company".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn french_and_german_thunderbird_headers_are_known() {
+        let t = targets(&[
+            "Prénom",
+            "Nom de famille",
+            "Nom à afficher",
+            "Adresse électronique principale",
+            "Adresse électronique secondaire",
+            "Tél. professionnel",
+            "Tél. personnel",
+            "Portable",
+        ]);
+        let phone = |l: &str| Target::AdditionalPhone {
+            label: Some(l.into()),
+        };
+        assert_eq!(
+            t,
+            [
+                Target::FirstName,
+                Target::LastName,
+                Target::Name,
+                Target::Email { label: None },
+                Target::AdditionalEmail { label: None },
+                phone("work"),
+                phone("home"),
+                Target::Phone {
+                    label: Some("mobile".into())
+                },
+            ]
+        );
+        let t = targets(&[
+            "Primäre E-Mail-Adresse",
+            "Sekundäre E-Mail-Adresse",
+            "Tel. dienstlich",
+        ]);
+        assert_eq!(
+            t,
+            [
+                Target::Email { label: None },
+                Target::AdditionalEmail { label: None },
+                Target::AdditionalPhone {
+                    label: Some("work".into())
                 }
             ]
         );
