@@ -2053,8 +2053,14 @@ fn imported_contacts_keep_their_import_history_through_later_changes() {
 
 /// A hand-written file in the layout of another product's export (tests/fixtures/families).
 fn commit_family(name: &str, options: &ImportOptions) -> (Book, ImportReport) {
+    commit_test_fixture("families", name, options)
+}
+
+/// Commits the file `name` of tests/fixtures/`dir` into a new book.
+fn commit_test_fixture(dir: &str, name: &str, options: &ImportOptions) -> (Book, ImportReport) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/families")
+        .join("tests/fixtures")
+        .join(dir)
         .join(name);
     let book = book();
     let report = book
@@ -2595,23 +2601,18 @@ fn json_of_other_systems_imports_through_the_mapping_of_its_keys() {
         assert_eq!((report.created, report.invalid), (1, 0), "{doc}: {report:?}");
     }
     let all = contacts(&book);
-    let by_name = |name: &str| {
-        all.iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("{name}: {all:?}"))
-    };
-    let bo = by_name("Bo Lee");
+    let bo = named(&all, "Bo Lee");
     assert_eq!(emails(bo), [("bo@hubspot.example", None)]);
     assert_eq!(phones(bo).len(), 2);
     assert!(phones(bo).contains(&("+14155550134", Some("mobile"))));
     assert_eq!(bo.created_at.to_rfc3339(), "2024-01-05T10:00:00+00:00");
-    let chloe = by_name("Chloé Martin");
+    let chloe = named(&all, "Chloé Martin");
     assert_eq!(
         emails(chloe),
         [("chloe@twenty.example", None), ("c.martin@work.example", None)]
     );
     assert_eq!(phones(chloe), [("+33612345678", None)]);
-    let dana = by_name("Dana Kim");
+    let dana = named(&all, "Dana Kim");
     assert_eq!(
         emails(dana),
         [
@@ -2620,7 +2621,7 @@ fn json_of_other_systems_imports_through_the_mapping_of_its_keys() {
         ]
     );
     assert_eq!(phones(dana), [("+821012345678", Some("mobile"))]);
-    let erin = by_name("Erin Cho");
+    let erin = named(&all, "Erin Cho");
     assert_eq!(emails(erin), [("erin@contoso.example", None)]);
     assert_eq!(phones(erin), [("+14255550109", Some("work"))]);
     assert_eq!(erin.tags, ["Buyers"]);
@@ -2674,18 +2675,11 @@ fn json_documents_elements_and_key_overrides() {
 /// Commits a file of tests/fixtures/found (real files from other projects' test data) with
 /// `region` as the default phone region.
 fn commit_found(name: &str, region: &str) -> (Book, ImportReport) {
-    let book = book();
     let options = ImportOptions {
         default_region: Some(PhoneRegion::new(region).unwrap()),
         ..ImportOptions::default()
     };
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/found")
-        .join(name);
-    let report = book
-        .import_commit_path(&api(), path, &options, go, None)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-    (book, report)
+    commit_test_fixture("found", name, &options)
 }
 
 #[test]

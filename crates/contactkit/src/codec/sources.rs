@@ -554,24 +554,17 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
                 .iter()
                 .map(|c| unprotect(unquote_after_space(c).trim()).to_owned()),
         );
-        if !headerless && cells == header {
-            run.skip(
-                line,
-                bytes_done(&bytes),
-                short(&cells.join(",")),
-                "repeats the header; skipped",
-            )?;
-            continue;
-        }
         let filled = cells.iter().filter(|c| !c.is_empty()).count();
-        if header.len() > 1 && filled == 1 && (in_footer || is_report_footer(&cells)) {
+        let not_a_row = if !headerless && cells == header {
+            Some("repeats the header; skipped")
+        } else if header.len() > 1 && filled == 1 && (in_footer || is_report_footer(&cells)) {
             in_footer = true;
-            run.skip(
-                line,
-                bytes_done(&bytes),
-                short(&cells.join(",")),
-                "is a report's footer (totals, copyright, who generated it), not a contact; skipped",
-            )?;
+            Some("is a report's footer (totals, copyright, who generated it), not a contact; skipped")
+        } else {
+            None
+        };
+        if let Some(reason) = not_a_row {
+            run.skip(line, bytes_done(&bytes), short(&cells.join(",")), reason)?;
             continue;
         }
         if header.len() == 1 && filled > 1 {
