@@ -22,7 +22,9 @@ use crate::codec::intake::Layout;
 use crate::codec::mapping::{ColumnMapping, Target, guess_target, suggest_mapping, tidy};
 use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{AttrIn, Candidate, Problem};
-use crate::codec::sources::{ColumnLinks, apply_overrides, content_hints, csv_candidate, unimported_only};
+use crate::codec::sources::{
+    ColumnLinks, apply_overrides, content_hints, csv_candidate, loose, unimported_only,
+};
 use crate::contact::AttributeValue;
 use crate::error::Result;
 
@@ -176,11 +178,7 @@ impl<'o> Columns<'o> {
     /// labelled after its key, as a CSV column does.
     fn remap(&mut self, layout: &mut Layout, known: usize, cells: &[String]) -> Result<()> {
         self.hinted.resize(self.headers.len(), None);
-        let spoken: Vec<String> = self.headers.iter().map(|h| words(h)).collect();
-        let mut mapping = suggest_mapping(&spoken);
-        for (m, header) in mapping.iter_mut().zip(&self.headers) {
-            m.header = header.clone();
-        }
+        let mut mapping = suggest_mapping(&self.headers);
         for (m, (forced, hinted)) in mapping.iter_mut().zip(self.forced.iter().zip(&self.hinted)) {
             match forced {
                 Some(Forced::Attribute(key)) => m.target = Target::Attribute { key: key.clone() },
@@ -259,24 +257,6 @@ impl<'o> Columns<'o> {
     }
 }
 
-fn loose(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
-}
-
-/// A key path as words: camelCase split (`primaryPhoneNumber` → `primary Phone Number`).
-fn words(header: &str) -> String {
-    let mut out = String::with_capacity(header.len() + 4);
-    let mut previous: Option<char> = None;
-    for c in header.chars() {
-        if c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) {
-            out.push(' ');
-        }
-        out.push(c);
-        previous = Some(c);
-    }
-    out
-}
-
 /// The header a leaf at `path` is read as: the whole path when the mapping knows it, else
 /// (in an element of an array, as Google's `names[].givenName`) its last key, else the
 /// whole path.
@@ -292,8 +272,7 @@ fn header_of(path: &[&str], in_array: bool) -> String {
 }
 
 fn guess(header: &str) -> Target {
-    let spoken = words(header);
-    guess_target(&spoken, &tidy(&spoken))
+    guess_target(header, &tidy(header))
 }
 
 fn scalar_text(value: &Value) -> Option<String> {
@@ -307,8 +286,7 @@ fn scalar_text(value: &Value) -> Option<String> {
 }
 
 fn is_key(key: &str, keys: &[&str]) -> bool {
-    let spoken = tidy(&words(key));
-    keys.contains(&spoken.as_str())
+    keys.contains(&tidy(key).as_str())
 }
 
 /// Collects the leaves of `object`, found at `path`.

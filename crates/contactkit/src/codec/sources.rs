@@ -106,10 +106,14 @@ fn label_cell(cell: &str) -> Option<String> {
     (!label.is_empty()).then_some(label)
 }
 
+/// A header as the caller's mapping matches it when not exactly: case and spacing ignored.
+pub(crate) fn loose(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
 /// Applies the caller's mapping by header name (exactly, else ignoring case and spacing). A
 /// name no column has is refused: a typo must not leave a column mapped as suggested.
 pub(crate) fn apply_overrides(mapping: &mut [ColumnMapping], options: &ImportOptions) -> Result<()> {
-    let loose = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     for (name, target) in &options.mapping {
         let hit = mapping
             .iter()
