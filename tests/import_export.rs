@@ -712,6 +712,21 @@ fn lone_cr_line_ends_and_ragged_rows_are_read() {
 }
 
 #[test]
+fn lines_of_spaces_before_the_header_are_no_header_and_an_empty_file_no_rows() {
+    let book = book();
+    let csv = "  \r\n\t\nname,email\nAna,ana@x.com\n";
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.rows_read, report.created), (1, 1));
+    assert_eq!(contacts(&book)[0].emails[0].address.as_str(), "ana@x.com");
+    for empty in [&b""[..], b"\xEF\xBB\xBF", b" \n\n"] {
+        let report = book.import_preview(empty, &ImportOptions::default()).unwrap();
+        assert_eq!(report.rows_read, 0);
+    }
+}
+
+#[test]
 fn windows_1252_is_detected_and_an_explicit_encoding_wins() {
     let bytes = b"name,email\nJos\xe9 M\xfcller,jose@x.com\nFran\xe7ois,f@x.com\n";
     let book = book();

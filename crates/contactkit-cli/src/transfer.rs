@@ -97,6 +97,9 @@ fn print_report(report: &ImportReport, errors_file: Option<&std::path::Path>) ->
         "rows read {}, created {}, updated {}, skipped {}, invalid {}",
         report.rows_read, report.created, report.updated, report.skipped, report.invalid
     ))?;
+    if report.rows_read == 0 {
+        output::line("  the file holds no contacts: it is empty, or has a header and no rows")?;
+    }
     if report.ragged > 0 {
         output::line(&format!(
             "  {} rows have more values than the header has columns: the values beyond it are \

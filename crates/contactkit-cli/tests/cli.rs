@@ -618,4 +618,9 @@ fn an_import_that_rejects_every_row_exits_with_bad_input_after_its_report() {
     ok(&b.db, &["import", people.to_str().expect("path")]);
     let again = json(&b.db, &["import", people.to_str().expect("path"), "--json"]);
     assert_eq!(again["skipped"], 1);
+    // An empty file is no failure (an empty book's NDJSON export is one), but it is said.
+    let empty = dir.join("empty.csv");
+    std::fs::write(&empty, "").expect("csv");
+    let said = ok(&b.db, &["import", empty.to_str().expect("path")]);
+    assert!(said.contains("the file holds no contacts"), "{said}");
 }

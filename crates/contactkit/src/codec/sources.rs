@@ -492,7 +492,14 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
             break;
         }
     }
+    // Lines of spaces before the header are no header.
+    while more && record.iter().all(|c| c.trim().is_empty()) {
+        more = reader
+            .read_record(&mut record)
+            .map_err(|e| read_error(1, e.position().map(|p| p.byte()), e))?;
+    }
     if !more {
+        // An empty file (an export of an empty book as NDJSON or vCard is one) holds no rows.
         return Ok(());
     }
     let first: Vec<String> = record.iter().map(tidy_cell).collect();
