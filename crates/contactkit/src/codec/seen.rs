@@ -4,15 +4,25 @@
 //! A million-row file has about two million keys. A `HashMap<u64, u64>` of them takes 64 MiB
 //! and twice that while it grows; here each key is a 64-bit hash and a 32-bit line, 12 bytes,
 //! kept in one sorted vector plus a small hash map of the newest keys that is merged into it
-//! when full: about 24 MiB for those two million, growing in place.
+//! when full: about 24 MiB for those two million, growing in place. A lookup goes straight to
+//! the few entries that share the hash's top 16 bits (an index of 65,536 starts, 256 KiB)
+//! instead of a binary search of the whole vector, whose 21 steps were each a cache miss.
 
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 
 use crate::store::PointKind;
 
 /// The newest keys wait here until there are this many.
 const RECENT: usize = 64 * 1024;
+
+/// How many of a hash's top bits pick its bucket of the sorted vector.
+const BUCKET_BITS: u32 = 16;
+
+/// The hash of keys: foldhash's quality variant with a fixed seed, so that a run is
+/// reproducible. It is several times faster than std's SipHash for these short keys, and its
+/// 64 bits are as well spread (two of two million keys share a hash with a chance of about
+/// one in ten million).
+const HASHER: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0x636f_6e74_6163_746b);
 
 /// A key's hash and its first line; 4-byte aligned, so 12 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,46 +35,62 @@ fn split(hash: u64) -> [u32; 2] {
     [(hash >> 32) as u32, hash as u32]
 }
 
+fn bucket(hash: u64) -> usize {
+    (hash >> (64 - BUCKET_BITS)) as usize
+}
+
 /// Every key seen so far, with its first line.
 #[derive(Debug, Default)]
 pub(crate) struct SeenKeys {
     sorted: Vec<Entry>,
-    recent: HashMap<u64, u32>,
+    /// `starts[b]` is the index of the first entry of `sorted` in bucket `b` or a later one
+    /// (`1 << BUCKET_BITS` + 1 of them once `sorted` has entries; empty before).
+    starts: Vec<u32>,
+    recent: foldhash::HashMap<u64, u32>,
 }
 
 impl SeenKeys {
     fn hash(kind: PointKind, key: &str) -> u64 {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (kind, key).hash(&mut hasher);
-        hasher.finish()
+        HASHER.hash_one((kind, key))
     }
 
     /// The first line that had this key, if any.
     pub(crate) fn first_line(&self, kind: PointKind, key: &str) -> Option<u64> {
-        let hash = Self::hash(kind, key);
+        self.line_of(Self::hash(kind, key))
+    }
+
+    fn line_of(&self, hash: u64) -> Option<u64> {
         if let Some(line) = self.recent.get(&hash) {
             return Some(u64::from(*line));
         }
+        let b = bucket(hash);
+        let (from, to) = match (self.starts.get(b), self.starts.get(b + 1)) {
+            (Some(from), Some(to)) => (*from as usize, *to as usize),
+            _ => return None,
+        };
         let wanted = split(hash);
-        self.sorted
+        let entries = self.sorted.get(from..to)?;
+        entries
             .binary_search_by(|e| e.hash.cmp(&wanted))
             .ok()
-            .map(|at| u64::from(self.sorted[at].line))
+            .map(|at| u64::from(entries[at].line))
     }
 
     /// Remembers `key` as first seen at `line`, unless it was seen before.
     pub(crate) fn insert(&mut self, kind: PointKind, key: &str, line: u64) {
-        if self.first_line(kind, key).is_some() {
+        let hash = Self::hash(kind, key);
+        if self.line_of(hash).is_some() {
             return;
         }
         let line = u32::try_from(line).unwrap_or(u32::MAX);
-        self.recent.insert(Self::hash(kind, key), line);
+        self.recent.insert(hash, line);
         if self.recent.len() >= RECENT {
             self.merge();
         }
     }
 
-    /// Moves the recent keys into the sorted vector, merging from the back in place.
+    /// Moves the recent keys into the sorted vector, merging from the back in place, and
+    /// indexes the buckets again.
     fn merge(&mut self) {
         let mut recent: Vec<Entry> = self
             .recent
@@ -90,6 +116,22 @@ impl SeenKeys {
                 j -= 1;
             }
         }
+        self.index_buckets();
+    }
+
+    fn index_buckets(&mut self) {
+        let buckets = 1usize << BUCKET_BITS;
+        self.starts.clear();
+        self.starts.reserve_exact(buckets + 1);
+        let mut at = 0usize;
+        for b in 0..buckets {
+            while at < self.sorted.len() && bucket(u64::from(self.sorted[at].hash[0]) << 32) < b {
+                at += 1;
+            }
+            self.starts.push(u32::try_from(at).unwrap_or(u32::MAX));
+        }
+        self.starts
+            .push(u32::try_from(self.sorted.len()).unwrap_or(u32::MAX));
     }
 }
 
