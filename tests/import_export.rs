@@ -165,9 +165,19 @@ fn chatwoot_sample_keeps_labels_as_tags_and_skips_the_repeated_phone() {
         (report.rows_read, report.created, report.skipped, report.ragged),
         (25, 5, 20, 20)
     );
-    let first_dup = &report.issues[0];
+    let first_dup = report
+        .issues
+        .iter()
+        .find(|i| matches!(i.kind, IssueKind::DuplicateInFile { .. }))
+        .expect("a duplicate");
     assert_eq!(first_dup.line, 7);
     assert_eq!(first_dup.kind, IssueKind::DuplicateInFile { first_line: 4 });
+    // The rows with an IP address in an extra column: what is beyond the header is named.
+    let beyond = &report.issues[0];
+    assert_eq!(
+        (beyond.line, beyond.column.as_deref(), beyond.value.as_str()),
+        (7, Some("column 9"), "Random-value4")
+    );
     let c = &contacts(&book)[0];
     assert_eq!(c.name, "Clarice Uzzell");
     assert_eq!(c.email(), Some("cuzzell0@mozilla.org"));
@@ -724,6 +734,52 @@ fn lines_of_spaces_before_the_header_are_no_header_and_an_empty_file_no_rows() {
         let report = book.import_preview(empty, &ImportOptions::default()).unwrap();
         assert_eq!(report.rows_read, 0);
     }
+}
+
+#[test]
+fn a_value_split_by_an_unquoted_delimiter_is_joined_and_other_extra_values_are_reported() {
+    let csv = "name,email,phone,company\n\
+               Doe, John,john@x.com,+1 415 555 0142,Acme\n\
+               Ana,ana@x.com,+1 415 555 0100,Initech,EXTRA,MORE\n\
+               Bo,bo@x.com,,Umbrella, Inc.\n";
+    let book = book();
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.created, report.ragged), (3, 3));
+    let all = contacts(&book);
+    let doe = all
+        .iter()
+        .find(|c| c.name == "Doe, John")
+        .expect("the split name joined");
+    assert_eq!(emails(doe), [("john@x.com", None)]);
+    assert_eq!(phones(doe)[0].0, "+14155550142");
+    assert_eq!(
+        doe.attributes.get("company"),
+        Some(&AttributeValue::Text("Acme".into()))
+    );
+    // Nothing to fix by a join: what is beyond the header is reported, line and column.
+    let left: Vec<(u64, Option<&str>, &str)> = report
+        .issues
+        .iter()
+        .filter(|i| i.kind == IssueKind::DroppedValue)
+        .map(|i| (i.line, i.column.as_deref(), i.value.as_str()))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (3, Some("column 5"), "EXTRA"),
+            (3, Some("column 6"), "MORE"),
+            (4, Some("column 5"), "Inc.")
+        ]
+    );
+    // A company with a comma in it: joining the last two cells fits as well as leaving
+    // them (no email or phone moves), so the row is left as it was and the rest reported.
+    let bo = all.iter().find(|c| c.name == "Bo").expect("Bo");
+    assert_eq!(
+        bo.attributes.get("company"),
+        Some(&AttributeValue::Text("Umbrella".into()))
+    );
 }
 
 #[test]

@@ -60,6 +60,8 @@ pub(crate) struct Candidate {
     pub attributes: Vec<(String, AttrIn, String)>,
     pub created_at: Option<Val>,
     pub last_activity_at: Option<Val>,
+    /// Values the source could not place (cells beyond the header), reported as left out.
+    pub left_out: Vec<Problem>,
 }
 
 impl Candidate {
@@ -71,6 +73,7 @@ impl Candidate {
             && self.phones.is_empty()
             && self.tags.is_empty()
             && self.attributes.is_empty()
+            && self.left_out.is_empty()
     }
 }
 
@@ -375,7 +378,7 @@ fn number_and_words(text: &str) -> (String, Option<String>) {
 /// rejects the row.
 pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<Problem>), Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut dropped = Vec::new();
+    let mut dropped = c.left_out.clone();
 
     let mut emails: Vec<PointRecord> = Vec::new();
     let mut email_vals = split_lists(c.emails, |text| Email::parse(text).is_ok());

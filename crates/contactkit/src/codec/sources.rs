@@ -373,6 +373,91 @@ pub(crate) fn csv_candidate(mapping: &[ColumnMapping], links: &ColumnLinks, cell
     c
 }
 
+/// A row with more values than the header because one value held the delimiter without
+/// quotes (`Doe, John,john@x.com,+1 415 555 0142` under `name,email,phone`): when joining
+/// some neighbouring cells again (with the delimiter between them, as the file had them)
+/// puts emails and phones back under the columns mapped to them, and the row fits the
+/// header, the cells are joined. A row no join fits better stays as it was.
+fn rejoin_unquoted_delimiter(
+    cells: &mut Vec<String>,
+    record: &csv::StringRecord,
+    mapping: &[ColumnMapping],
+    width: usize,
+    delimiter: u8,
+) {
+    let extra = cells.len() - width;
+    if extra > 3 || record.len() != cells.len() {
+        return;
+    }
+    let fit = |cells: &[String]| -> i32 {
+        mapping
+            .iter()
+            .filter_map(|m| Some((&m.target, cells.get(m.column).filter(|c| !c.is_empty())?)))
+            .map(|(target, cell)| {
+                let email = Email::parse(cell).is_ok();
+                match target {
+                    Target::Email { .. } | Target::AdditionalEmail { .. } => {
+                        if email {
+                            2
+                        } else {
+                            -2
+                        }
+                    }
+                    Target::Phone { .. } | Target::AdditionalPhone { .. } => {
+                        if email {
+                            -2
+                        } else if looks_like_phone(cell) {
+                            1
+                        } else {
+                            -1
+                        }
+                    }
+                    Target::Ignore => 0,
+                    _ => {
+                        if email || looks_like_phone(cell) {
+                            -1
+                        } else {
+                            0
+                        }
+                    }
+                }
+            })
+            .sum()
+    };
+    let as_is = fit(&cells[..width]);
+    let joined_at = |at: usize| -> Vec<String> {
+        let raw: Vec<&str> = record.iter().collect();
+        let joined = raw[at..=at + extra].join(&char::from(delimiter).to_string());
+        let mut out: Vec<String> = cells[..at].to_vec();
+        out.push(unprotect(unquote_after_space(&joined).trim()).to_owned());
+        out.extend_from_slice(&cells[at + extra + 1..]);
+        out
+    };
+    // A join must keep emails and phones whole: a cell that is one is no part of a name.
+    let best = (0..width)
+        .filter(|&at| {
+            cells[at..=at + extra]
+                .iter()
+                .all(|c| Email::parse(c).is_err() && !looks_like_phone(c))
+        })
+        .map(|at| (fit(&joined_at(at)), at))
+        .max_by_key(|&(score, at)| (score, std::cmp::Reverse(at)));
+    if let Some((score, at)) = best
+        && score > as_is
+    {
+        *cells = joined_at(at);
+    }
+}
+
+/// Whether a cell reads as a phone number: mostly digits, in phone punctuation.
+fn looks_like_phone(cell: &str) -> bool {
+    let digits = cell.chars().filter(char::is_ascii_digit).count();
+    digits >= 6
+        && cell
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')' | '.' | '/'))
+}
+
 /// The cells of a row beyond its header's columns that are an email address or an
 /// international phone: additional points of the row (an export whose rows outgrew its
 /// header still gives its addresses), named after their column (`column 29`).
@@ -383,6 +468,16 @@ fn points_beyond_header(candidate: &mut Candidate, cells: &[String], width: usiz
         } else if is_international_phone(cell) {
             &mut candidate.phones
         } else {
+            if !cell.is_empty() {
+                candidate.left_out.push(Problem {
+                    column: Some(format!("column {}", i + 1)),
+                    value: cell.clone(),
+                    reason: format!(
+                        "the value is beyond the header's {width} columns (the row has {}); not imported",
+                        cells.len()
+                    ),
+                });
+            }
             continue;
         };
         list.push(PointVal {
@@ -589,8 +684,10 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
                 ),
             });
         }
-        if cells.len() > header.len() && cells[header.len()..].iter().any(|c| !c.is_empty()) {
+        let ragged = cells.len() > header.len() && cells[header.len()..].iter().any(|c| !c.is_empty());
+        if ragged {
             run.layout.ragged += 1;
+            rejoin_unquoted_delimiter(&mut cells, &record, &mapping, header.len(), delimiter);
         }
         for u in run.layout.unmapped.iter_mut().filter(|u| u.sample.is_none()) {
             if let Some(c) = cells.get(u.column).filter(|c| !c.is_empty()) {
