@@ -2700,6 +2700,49 @@ fn json_of_other_systems_imports_through_the_mapping_of_its_keys() {
 }
 
 #[test]
+fn json_documents_under_unknown_keys_or_wrappers_keep_one_contact_per_element() {
+    let names = |input: &str| -> Vec<String> {
+        let book = book();
+        book.import_commit(&api(), input.as_bytes(), &ImportOptions::default(), go, None)
+            .unwrap();
+        let mut names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+        names.sort();
+        names
+    };
+    // Under keys no list word names, on one line (read as NDJSON) and over many.
+    let hits =
+        r#"{"hits": [{"name": "A B", "email": "a@x.com"}, {"name": "C D", "email": "c@x.com"}], "total": 2}"#;
+    assert_eq!(names(hits), ["A B", "C D"]);
+    assert_eq!(names(&hits.replace(", ", ",\n  ")), ["A B", "C D"]);
+    // Google People's batchGet: each response wraps its person.
+    let batch = r#"{"responses": [
+        {"httpStatusCode": 200, "person": {"names": [{"displayName": "Kofi Annan"}],
+            "phoneNumbers": [{"value": "+233 30 266 4611"}]}},
+        {"httpStatusCode": 200, "person": {"names": [{"displayName": "Wangari Maathai"}],
+            "phoneNumbers": [{"value": "+254 20 271 1111"}]}}]}"#;
+    let book = book();
+    book.import_commit(&api(), batch.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let all = contacts(&book);
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        (all[0].name.as_str(), all[0].phone()),
+        ("Kofi Annan", Some("+233302664611"))
+    );
+    assert_eq!(
+        (all[1].name.as_str(), all[1].phone()),
+        ("Wangari Maathai", Some("+254202711111"))
+    );
+    // One contact as an API returns it, under wrappers of one key each.
+    let single = r#"{"payload": {"contact": {"name": "Nadia Benali", "email": "nadia@x.ma",
+        "emails": [{"address": "n.benali@x.ma"}]}}}"#;
+    assert_eq!(names(single), ["Nadia Benali"]);
+    // A contact with arrays of its own stays one contact.
+    let one = r#"{"name": "Ana", "emails": [{"address": "a@x.com"}, {"address": "b@x.com"}]}"#;
+    assert_eq!(names(one), ["Ana"]);
+}
+
+#[test]
 fn json_documents_elements_and_key_overrides() {
     // One contact written over many lines is one document, not NDJSON.
     let book = book();

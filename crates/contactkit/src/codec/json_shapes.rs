@@ -48,7 +48,15 @@ const NOT_CONTACT_DATA: [&str; 4] = [
 
 /// Keys whose object holds the contact's own fields (HubSpot's `properties`): read as if its
 /// keys were the element's.
-const TRANSPARENT_KEYS: [&str; 6] = ["properties", "fields", "values", "data", "contact", "person"];
+const TRANSPARENT_KEYS: [&str; 7] = [
+    "properties",
+    "fields",
+    "values",
+    "data",
+    "contact",
+    "person",
+    "_source",
+];
 
 /// In an array element that is an object, the keys that hold the point's value, then its
 /// label (`{"value": "+1 415 555 2671", "type": "mobile"}`).
@@ -269,6 +277,27 @@ fn header_of(path: &[&str], in_array: bool) -> String {
         }
     }
     whole
+}
+
+/// Whether a JSON object holds fields of a contact (a name, an email or a phone) itself, or
+/// in an element wrapper (`properties`, `person`): a document that does is one contact,
+/// whatever arrays it holds (its `emails`, say).
+pub(crate) fn looks_like_contact(object: &Map<String, Value>) -> bool {
+    object.iter().any(|(key, value)| match value {
+        Value::Object(inner) if is_key(key, &TRANSPARENT_KEYS) => looks_like_contact(inner),
+        _ => matches!(
+            guess(key),
+            Target::Name
+                | Target::FirstName
+                | Target::LastName
+                | Target::Email { .. }
+                | Target::Phone { .. }
+                | Target::AdditionalEmail { .. }
+                | Target::AdditionalPhone { .. }
+                | Target::AdditionalEmails
+                | Target::AdditionalPhones
+        ),
+    })
 }
 
 fn guess(header: &str) -> Target {

@@ -18,7 +18,7 @@ use crate::codec::import::ImportOptions;
 use crate::codec::intake::{Intake, Layout};
 use crate::codec::jcard;
 use crate::codec::json::ContactJson;
-use crate::codec::json_shapes::Columns;
+use crate::codec::json_shapes::{self, Columns};
 use crate::codec::mapping::{ColumnMapping, Target, suggest_mapping, tidy};
 use crate::codec::points::{in_country, parse_points};
 use crate::codec::report::UnmappedColumn;
@@ -815,6 +815,9 @@ fn contacts_in(value: &Value) -> Vec<&Value> {
                 _ => {}
             }
         }
+        if let Some(found) = unlisted_contacts(object) {
+            return found;
+        }
     }
     vec![value]
 }
@@ -1005,6 +1008,15 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &
                 return;
             }
             let Value::Object(object) = &rest else { return };
+            if let Some(items) = unlisted_contacts(object) {
+                for (i, value) in items.into_iter().enumerate() {
+                    if let Err(e) = elements.take(i as u64 + 1, value) {
+                        elements.failed = Some(e);
+                        return;
+                    }
+                }
+                return;
+            }
             // An object of contacts by their ids (`{"ana": {...}, "bo": {...}}`): objects
             // alike, each with the same keys. Else the object is the one contact.
             let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
@@ -1034,6 +1046,51 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &
         )
     })?;
     de.end().map_err(|e| read_error(e.line() as u64, None, e))
+}
+
+/// The contacts of a document without a list key: under wrappers of one key (`{"payload":
+/// {"contact": {...}}}`, one contact as an API returns it), the one contact; in a document
+/// that is no contact itself, its largest array of objects (`responses`, `hits`,
+/// `elements`), whose elements read as one contact would all be merged into one. `None`
+/// when the document is the one contact as it is.
+fn unlisted_contacts(document: &serde_json::Map<String, Value>) -> Option<Vec<&Value>> {
+    let mut object = document;
+    let mut unwrapped = None;
+    while !json_shapes::looks_like_contact(object)
+        && object.len() == 1
+        && let Some(inner @ Value::Object(o)) = object.values().next()
+    {
+        object = o;
+        unwrapped = Some(inner);
+    }
+    if !json_shapes::looks_like_contact(object)
+        && let Some(items) = largest_array_of_objects(object)
+    {
+        return Some(items.iter().collect());
+    }
+    unwrapped.map(|one| vec![one])
+}
+
+/// The array with the most elements, all objects (or jCards), at any depth of `object`.
+fn largest_array_of_objects(object: &serde_json::Map<String, Value>) -> Option<&Vec<Value>> {
+    fn visit<'v>(value: &'v Value, best: &mut Option<&'v Vec<Value>>) {
+        match value {
+            Value::Array(items) => {
+                let of_objects =
+                    !items.is_empty() && items.iter().all(|i| i.is_object() || jcard::is_jcard(i));
+                if !of_objects {
+                    items.iter().for_each(|i| visit(i, best));
+                } else if best.is_none_or(|b| items.len() > b.len()) {
+                    *best = Some(items);
+                }
+            }
+            Value::Object(o) => o.values().for_each(|v| visit(v, best)),
+            _ => {}
+        }
+    }
+    let mut best = None;
+    object.values().for_each(|v| visit(v, &mut best));
+    best
 }
 
 fn short(text: &str) -> String {
