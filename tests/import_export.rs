@@ -783,6 +783,39 @@ fn a_value_split_by_an_unquoted_delimiter_is_joined_and_other_extra_values_are_r
 }
 
 #[test]
+fn a_utf8_file_with_a_line_of_windows_1252_keeps_every_letter_and_names_the_line() {
+    let mut bytes =
+        b"name,email\nZo\xC3\xAB \xC3\x85ngstr\xC3\xB6m,zoe@x.com\nRen\xC3\xA9e,renee@x.com\n".to_vec();
+    bytes.extend_from_slice(b"Jos\xE9 N\xFA\xF1ez,jose@x.com\nAna,ana@x.com\n");
+    // The same once the legacy bytes begin beyond the sample the encoding is told from.
+    let mut late = b"name,email\n".to_vec();
+    for i in 0..3_000 {
+        late.extend_from_slice(format!("Person {i},p{i}@x.com\n").as_bytes());
+    }
+    late.extend_from_slice(b"Fran\xE7oise Ren\xE9e,fr@x.com\n");
+    for (input, line, rows) in [(bytes, 4, 4), (late, 3002, 3001)] {
+        let book = book();
+        let report = book
+            .import_commit(&api(), &input[..], &ImportOptions::default(), go, None)
+            .unwrap();
+        assert_eq!((report.encoding.as_str(), report.rows_read), ("UTF-8", rows));
+        let repaired: Vec<u64> = report
+            .issues
+            .iter()
+            .filter(|i| i.kind == IssueKind::Repaired)
+            .map(|i| i.line)
+            .collect();
+        assert_eq!(repaired, [line]);
+        let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+        assert!(
+            names.iter().any(|n| n == "José Núñez" || n == "Françoise Renée"),
+            "{names:?}"
+        );
+        assert!(names.iter().all(|n| !n.contains('\u{FFFD}')));
+    }
+}
+
+#[test]
 fn windows_1252_is_detected_and_an_explicit_encoding_wins() {
     let bytes = b"name,email\nJos\xe9 M\xfcller,jose@x.com\nFran\xe7ois,f@x.com\n";
     let book = book();

@@ -3,6 +3,7 @@
 
 use std::io::{Chain, Cursor, Read};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
@@ -28,8 +29,138 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// The raw input again (prefix first), decoded to UTF-8 as it is read.
-pub(crate) type DecodedReader<R> = DecodeReaderBytes<Chain<Cursor<Vec<u8>>, Counting<R>>, Vec<u8>>;
+/// The raw input again, prefix first.
+type Raw<R> = Chain<Cursor<Vec<u8>>, Counting<R>>;
+
+/// The raw input decoded to UTF-8 as it is read.
+pub(crate) enum DecodedReader<R> {
+    /// A legacy or UTF-16 encoding, through `encoding_rs` (or a vCard's UTF-8 as it is).
+    Transcoded(DecodeReaderBytes<Raw<R>, Vec<u8>>),
+    /// UTF-8, each byte that is not part of valid UTF-8 read as Windows-1252.
+    Utf8(LenientUtf8<Raw<R>>),
+}
+
+impl<R: Read> Read for DecodedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            DecodedReader::Transcoded(r) => r.read(buf),
+            DecodedReader::Utf8(r) => r.read(buf),
+        }
+    }
+}
+
+/// Where a UTF-8 input had bytes that are not UTF-8: the offsets (in the decoded text) of
+/// the first [`REPAIRS_KEPT`] such runs, each read as Windows-1252 instead of dropped.
+pub(crate) type Repairs = Arc<Mutex<Vec<u64>>>;
+
+/// How many repaired runs [`Repairs`] remembers.
+const REPAIRS_KEPT: usize = 1000;
+
+/// UTF-8 that passes through as it is, but for runs of bytes that are not valid UTF-8: a
+/// UTF-8 file with one line pasted from a Windows-1252 one (`José` as `Jos\xE9`), or whose
+/// legacy bytes begin after the sample the encoding was detected from, loses no letter (the
+/// strict decoder makes each such byte U+FFFD) and the rows are told where it happened.
+pub(crate) struct LenientUtf8<R> {
+    inner: R,
+    /// Raw bytes read and not yet decoded (at most the start of one character).
+    pending: Vec<u8>,
+    /// Decoded text not yet handed out.
+    out: Vec<u8>,
+    out_at: usize,
+    /// Decoded bytes handed out so far.
+    offset: u64,
+    repairs: Repairs,
+    bom_checked: bool,
+    eof: bool,
+}
+
+impl<R: Read> LenientUtf8<R> {
+    fn new(inner: R, repairs: Repairs) -> Self {
+        LenientUtf8 {
+            inner,
+            pending: Vec::new(),
+            out: Vec::new(),
+            out_at: 0,
+            offset: 0,
+            repairs,
+            bom_checked: false,
+            eof: false,
+        }
+    }
+
+    /// Decodes what `pending` holds into `out` (all of it at the end of the input).
+    fn decode_pending(&mut self) {
+        let mut rest: &[u8] = &self.pending;
+        let start = self.offset + (self.out.len() - self.out_at) as u64;
+        let mut produced = 0u64;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    self.out.extend_from_slice(text.as_bytes());
+                    rest = &[];
+                    break;
+                }
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    self.out.extend_from_slice(valid);
+                    produced += valid.len() as u64;
+                    let bad = match e.error_len() {
+                        Some(n) => n,
+                        // The start of a character cut by the end of this read: wait for the
+                        // rest of it, unless the input has ended.
+                        None if !self.eof => {
+                            rest = after;
+                            break;
+                        }
+                        None => after.len(),
+                    };
+                    if let Ok(mut repairs) = self.repairs.lock()
+                        && repairs.len() < REPAIRS_KEPT
+                    {
+                        repairs.push(start + produced);
+                    }
+                    let (legacy, _) = WINDOWS_1252.decode_without_bom_handling(&after[..bad]);
+                    self.out.extend_from_slice(legacy.as_bytes());
+                    produced += legacy.len() as u64;
+                    rest = &after[bad..];
+                }
+            }
+        }
+        let keep = rest.len();
+        let from = self.pending.len() - keep;
+        self.pending.drain(..from);
+    }
+}
+
+impl<R: Read> Read for LenientUtf8<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.out_at == self.out.len() {
+            self.out.clear();
+            self.out_at = 0;
+            if self.eof && self.pending.is_empty() {
+                return Ok(0);
+            }
+            let mut chunk = [0u8; 16 * 1024];
+            let n = self.inner.read(&mut chunk)?;
+            self.eof = n == 0;
+            self.pending.extend_from_slice(&chunk[..n]);
+            if !self.bom_checked && (self.pending.len() >= 3 || self.eof) {
+                self.bom_checked = true;
+                if self.pending.starts_with(b"\xEF\xBB\xBF") {
+                    self.pending.drain(..3);
+                }
+            }
+            if self.bom_checked {
+                self.decode_pending();
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.out_at);
+        buf[..n].copy_from_slice(&self.out[self.out_at..self.out_at + n]);
+        self.out_at += n;
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
 
 /// An input opened for reading as UTF-8 text.
 pub(crate) struct Decoded<R> {
@@ -40,6 +171,8 @@ pub(crate) struct Decoded<R> {
     pub prefix: String,
     /// Bytes of raw input read so far (shared with the reader; see [`bytes_done`]).
     pub bytes_read: Arc<AtomicU64>,
+    /// Where the text of a UTF-8 input was repaired, as the reader finds it.
+    pub repairs: Repairs,
 }
 
 /// The bytes of raw input read so far, from a [`Decoded::bytes_read`].
@@ -72,19 +205,30 @@ pub(crate) fn open<R: Read>(input: R, encoding: Option<&str>) -> Result<Decoded<
     };
     let (text, _, _) = encoding.decode(&prefix);
     let prefix_text = text.into_owned();
-    // A vCard's UTF-8 goes to its reader as it is: folding may split a character between
-    // two lines, and only the unfolded card is valid UTF-8 (see `sources::vcard`).
-    let reader = DecodeReaderBytesBuilder::new()
-        .encoding(Some(encoding))
-        .bom_override(true)
-        .strip_bom(true)
-        .utf8_passthru(encoding == UTF_8 && is_vcard(&prefix))
-        .build(Cursor::new(prefix).chain(raw));
+    let repairs = Repairs::default();
+    let bom = Encoding::for_bom(&prefix).map(|(bom, _)| bom);
+    let vcard = is_vcard(&prefix);
+    let raw = Cursor::new(prefix).chain(raw);
+    let reader = if encoding == UTF_8 && !vcard && bom.is_none_or(|bom| bom == UTF_8) {
+        DecodedReader::Utf8(LenientUtf8::new(raw, Arc::clone(&repairs)))
+    } else {
+        // A vCard's UTF-8 goes to its reader as it is: folding may split a character between
+        // two lines, and only the unfolded card is valid UTF-8 (see `sources::vcard`).
+        DecodedReader::Transcoded(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_override(true)
+                .strip_bom(true)
+                .utf8_passthru(encoding == UTF_8 && vcard)
+                .build(raw),
+        )
+    };
     Ok(Decoded {
         reader,
         encoding,
         prefix: prefix_text,
         bytes_read: count,
+        repairs,
     })
 }
 
@@ -115,6 +259,9 @@ pub(crate) fn detect(prefix: &[u8], whole: bool) -> &'static Encoding {
     } else {
         prefix
     };
+    if mostly_utf8(prefix, whole) {
+        return UTF_8;
+    }
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     detector.feed(prefix, whole);
     match detector.guess(None, Utf8Detection::Allow) {
@@ -215,6 +362,40 @@ fn looks_mac_roman(prefix: &[u8]) -> bool {
     false
 }
 
+/// Whether bytes that are not all valid UTF-8 are UTF-8 all the same, with a few bytes of
+/// something else in it (a line pasted from a Windows-1252 file, one stray byte): at least
+/// two valid multi-byte characters, and no fewer than the invalid runs. Legacy text makes
+/// a valid UTF-8 sequence only by rare chance (a lead byte such as `Ã` followed by a byte
+/// of 0x80–0xBF: `Ã©`), while its accented letters are invalid runs each.
+fn mostly_utf8(prefix: &[u8], whole: bool) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    let mut rest = prefix;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                valid += text.chars().filter(|c| !c.is_ascii()).count();
+                break;
+            }
+            Err(e) => {
+                let (good, after) = rest.split_at(e.valid_up_to());
+                valid += std::str::from_utf8(good).map_or(0, |t| t.chars().filter(|c| !c.is_ascii()).count());
+                match e.error_len() {
+                    Some(n) => {
+                        invalid += 1;
+                        rest = &after[n..];
+                    }
+                    None => {
+                        // Cut by the end of the sample: no evidence either way.
+                        invalid += usize::from(whole);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    invalid > 0 && valid >= 2 && valid >= invalid
+}
+
 /// Text in UTF-16 without a BOM has a zero byte in every other place for ASCII characters:
 /// most of the even bytes (big endian) or most of the odd ones (little endian).
 fn utf16_without_bom(prefix: &[u8]) -> Option<&'static Encoding> {
@@ -251,6 +432,45 @@ mod tests {
             .collect();
         assert_eq!(detect(&le, true), UTF_16LE);
         assert_eq!(detect("é,ü".as_bytes(), true), encoding_rs::UTF_8);
+    }
+
+    /// Hands out its bytes a few at a time, as a pipe may.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn lenient(bytes: &[u8], step: usize) -> (String, Vec<u64>) {
+        let repairs = Repairs::default();
+        let mut text = String::new();
+        LenientUtf8::new(Trickle(bytes, step), Arc::clone(&repairs))
+            .read_to_string(&mut text)
+            .expect("valid UTF-8 out");
+        let at = repairs.lock().expect("lock").clone();
+        (text, at)
+    }
+
+    #[test]
+    fn utf8_with_a_few_legacy_bytes_is_utf8_and_keeps_their_letters() {
+        let mixed = b"name\nZo\xC3\xAB \xC3\x85ngstr\xC3\xB6m\nJos\xE9 N\xFA\xF1ez\n";
+        assert_eq!(detect(mixed, true), UTF_8);
+        // Whatever the reads' sizes, characters cut between two reads come out whole.
+        for step in [1, 2, 3, 7, 4096] {
+            let (text, at) = lenient(b"\xEF\xBB\xBFname\nZo\xC3\xAB\nJos\xE9\nend\xE2\x82", step);
+            assert_eq!(text, "name\nZoë\nJosé\nendâ‚", "step {step}");
+            assert_eq!(at, [13, 19], "step {step}");
+        }
+        // Windows-1252 text with one sequence valid as UTF-8 by chance stays Windows-1252.
+        let (legacy, _, _) = WINDOWS_1252.encode("name\nJosé Müller\nFrançois Côté\nRenée\n");
+        let mut legacy = legacy.into_owned();
+        legacy.extend_from_slice(b"\xC3\xA9");
+        assert_ne!(detect(&legacy, true), UTF_8);
     }
 
     #[test]

@@ -162,6 +162,8 @@ enum Checked {
     Invalid(Vec<Problem>),
     /// A row its source skipped, what it holds and why.
     Skipped { value: String, reason: &'static str },
+    /// A note on the row at its line (no row of its own).
+    Note { value: String, reason: &'static str },
 }
 
 /// A validated row, with what its source gave besides.
@@ -185,6 +187,7 @@ fn check(rows: Vec<PendingRow>, region: PhoneRegion) -> Vec<CheckedRow> {
                 },
                 Incoming::Row(Err(problem)) => Checked::Invalid(vec![problem]),
                 Incoming::Skipped { value, reason } => Checked::Skipped { value, reason },
+                Incoming::Note { value, reason } => Checked::Note { value, reason },
             },
             header: p.header,
             cells: p.cells,
@@ -210,6 +213,16 @@ impl Run<'_, '_, '_> {
     }
 
     fn decide_row(&mut self, row: CheckedRow) -> Result<()> {
+        if let Checked::Note { value, reason } = row.checked {
+            self.report.issues.push(RowIssue {
+                line: row.line,
+                column: None,
+                value,
+                reason: reason.to_owned(),
+                kind: IssueKind::Repaired,
+            });
+            return Ok(());
+        }
         self.report.rows_read += 1;
         if self.header.is_none() {
             self.header = row.header;
@@ -242,6 +255,8 @@ impl Run<'_, '_, '_> {
                 self.report.blank += 1;
                 Ok(())
             }
+            // Taken by `decide_row`: no row.
+            Checked::Note { .. } => Ok(()),
             Checked::Skipped { value, reason } => {
                 self.report.skipped += 1;
                 // Not in the error report: such a row is not one to fix.

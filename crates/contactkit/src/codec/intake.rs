@@ -41,6 +41,9 @@ pub(crate) enum Incoming {
     /// A row skipped for a reason of its own (a repeated header, a vCard of a group): the
     /// row's text, shortened, and why.
     Skipped { value: String, reason: &'static str },
+    /// Something to tell about the row read at this line before (its text was repaired):
+    /// no row of its own.
+    Note { value: String, reason: &'static str },
 }
 
 /// A row on its way to validation.
@@ -124,6 +127,20 @@ impl Intake {
             header: None,
             cells: None,
             bytes_done,
+        })
+    }
+
+    /// Tells something about the row read at `line` (see [`Incoming::Note`]).
+    ///
+    /// # Errors
+    /// As [`Intake::accept`].
+    pub(crate) fn note(&mut self, line: u64, value: String, reason: &'static str) -> Result<()> {
+        self.push(PendingRow {
+            line,
+            incoming: Incoming::Note { value, reason },
+            header: None,
+            cells: None,
+            bytes_done: 0,
         })
     }
 

@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 pub enum IssueKind {
     /// A value failed validation; the row is not imported.
     Invalid,
-    /// An email or phone failed validation and was left out; the rest of the row is
-    /// imported.
+    /// An email or phone failed validation, or a CSV value stood beyond the header's
+    /// columns, and was left out; the rest of the row is imported.
     DroppedValue,
     /// An email or phone of the row is also in an earlier row of the file.
     DuplicateInFile {
@@ -32,6 +32,10 @@ pub enum IssueKind {
     /// together), or it is the vCard of a group, whose members are cards of their own. Not in
     /// the error report: there is nothing to fix.
     Skipped,
+    /// The row was read with its text repaired: bytes of a UTF-8 file that are not UTF-8
+    /// (a line pasted from a Windows-1252 file) were read as Windows-1252 instead of being
+    /// lost. The row is imported as read; its value is the row's text, to check.
+    Repaired,
 }
 
 /// One problem of one row.

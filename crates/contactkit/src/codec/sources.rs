@@ -558,6 +558,7 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
     let before_header = preamble_records(&decoded.prefix, delimiter);
     run.layout.delimiter = Some(delimiter as char);
     let bytes = decoded.bytes_read;
+    let repairs = Arc::clone(&decoded.repairs);
     let index = Rc::new(RefCell::new(LineIndex {
         pending: VecDeque::new(),
         passed: 0,
@@ -640,13 +641,16 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
     let mut cells: Vec<String> = Vec::new();
     // Past the first line of a report's footer, each line of one value is the footer's.
     let mut in_footer = false;
+    // The line and text of the record before, which the text repairs before this record's
+    // first byte are in.
+    let mut before = (1u64, short(&first.join(",")));
     loop {
-        let line = if pending_first {
+        let (line, start) = if pending_first {
             pending_first = false;
-            position(&record).map_or(1, |p| p.0)
+            position(&record).map_or((1, 0), |p| p)
         } else {
             match reader.read_record(&mut record) {
-                Ok(true) => position(&record).map_or(0, |p| p.0),
+                Ok(true) => position(&record).map_or((0, 0), |p| p),
                 Ok(false) => break,
                 Err(e) => {
                     let (line, byte) = e.position().map_or((0, None), |p| (p.line(), Some(p.byte())));
@@ -654,12 +658,18 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
                 }
             }
         };
+        if repaired_before(&repairs, Some(start)) {
+            run.note(before.0, std::mem::take(&mut before.1), REPAIRED)?;
+        }
         cells.clear();
         cells.extend(
             record
                 .iter()
                 .map(|c| unprotect(unquote_after_space(c).trim()).to_owned()),
         );
+        if !repairs_none(&repairs) {
+            before = (line, short(&cells.join(",")));
+        }
         let filled = cells.iter().filter(|c| !c.is_empty()).count();
         let not_a_row = if !headerless && cells == header {
             Some("repeats the header; skipped")
@@ -701,7 +711,33 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         let candidate = unimported_only(candidate, &mapping, &cells);
         run.accept(line, candidate, Some(&header), Some(&cells), bytes_done(&bytes))?;
     }
+    if repaired_before(&repairs, None) {
+        run.note(before.0, before.1, REPAIRED)?;
+    }
     Ok(())
+}
+
+/// Why a row's text was repaired.
+const REPAIRED: &str = "has bytes that are not UTF-8, in a file that is UTF-8 elsewhere (a line pasted from \
+     another file?): they were read as Windows-1252; check the row's text";
+
+/// Whether the input had text repairs before decoded byte `limit` (any, without one), and
+/// forgets them.
+fn repaired_before(repairs: &crate::codec::decode::Repairs, limit: Option<u64>) -> bool {
+    let Ok(mut repairs) = repairs.lock() else {
+        return false;
+    };
+    let before = repairs
+        .iter()
+        .take_while(|at| limit.is_none_or(|limit| **at < limit))
+        .count();
+    repairs.drain(..before);
+    before > 0
+}
+
+/// Whether no text repair is waiting (the usual case: then the row's text is not kept).
+fn repairs_none(repairs: &crate::codec::decode::Repairs) -> bool {
+    repairs.lock().map_or(true, |r| r.is_empty())
 }
 
 fn json_candidate(j: ContactJson) -> Candidate {
