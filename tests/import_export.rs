@@ -395,6 +395,18 @@ fn legacy_vcards_decode_quoted_printable_charsets_and_utf16() {
 
     let (book, _) = commit_file("vcard/google_vcf_unescaped_newline_from_radicale_issue1986.vcf");
     assert_eq!(phones(&contacts(&book)[0]), [("+36301231234", Some("mobile"))]);
+
+    // Quoted-printable names in multi-byte charsets, as Japanese, Chinese and Korean phones
+    // export them.
+    let cards = "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=SHIFT_JIS;ENCODING=QUOTED-PRINTABLE:=8E=52=93=63;=91=BE=98=59\r\n\
+                 FN;CHARSET=SHIFT_JIS;ENCODING=QUOTED-PRINTABLE:=8E=52=93=63=20=91=BE=98=59\r\nTEL;CELL:+81 90 1234 5678\r\nEND:VCARD\r\n\
+                 BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=GB2312;ENCODING=QUOTED-PRINTABLE:=D5=C5=CE=B0\r\nTEL:+86 138 0013 8000\r\nEND:VCARD\r\n\
+                 BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=EUC-KR;ENCODING=QUOTED-PRINTABLE:=B9=DA=C1=F6=BC=BA\r\nTEL:+82 10 1234 5678\r\nEND:VCARD\r\n";
+    let book = self::book();
+    book.import_commit(&api(), cards.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["山田 太郎", "张伟", "박지성"]);
 }
 
 fn mapped(headers: &[&str]) -> Vec<Target> {
