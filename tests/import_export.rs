@@ -407,6 +407,29 @@ fn legacy_vcards_decode_quoted_printable_charsets_and_utf16() {
         .unwrap();
     let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["山田 太郎", "张伟", "박지성"]);
+
+    // Soft line breaks as phones write them: with spaces after the `=`, folded with a
+    // leading space, or ending the value right before the next property.
+    let cards = "BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=D0=A1=D0=B5=D1=80=D0=B3=D0=B5=D0=B9=20= \r\n\
+                 =D0=98=D0=B2=D0=B0=D0=BD=D0=BE=D0=B2\r\nTEL;CELL:+7 916 123-45-67\r\nEND:VCARD\r\n\
+                 BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=D0=9E=D0=BB=D1=8C=D0=B3=D0=B0=20=\r\n\
+                 \x20=D0=9F=D0=B5=D1=82=D1=80=D0=BE=D0=B2=D0=B0\r\nTEL;CELL:+7 916 765-43-21\r\nEND:VCARD\r\n\
+                 BEGIN:VCARD\r\nVERSION:2.1\r\nFN;ENCODING=QUOTED-PRINTABLE:Caf=C3=A9 Bar=\r\nTEL;CELL:+7 916 765-43-22\r\nEND:VCARD\r\n";
+    let book = self::book();
+    book.import_commit(&api(), cards.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let read: Vec<(String, Option<String>)> = contacts(&book)
+        .into_iter()
+        .map(|c| (c.name.clone(), c.phone().map(str::to_owned)))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("Сергей Иванов".to_owned(), Some("+79161234567".to_owned())),
+            ("Ольга Петрова".to_owned(), Some("+79167654321".to_owned())),
+            ("Café Bar".to_owned(), Some("+79167654322".to_owned())),
+        ]
+    );
 }
 
 fn mapped(headers: &[&str]) -> Vec<Target> {

@@ -1190,13 +1190,109 @@ fn spell_out_encodings(card: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Whether a line of a card begins a property (`TEL;CELL:`, `item1.EMAIL:`, `END:VCARD`)
+/// rather than continuing a quoted-printable value from the line before.
+fn begins_property(line: &str) -> bool {
+    const NAMES: [&str; 24] = [
+        "BEGIN",
+        "END",
+        "VERSION",
+        "N",
+        "FN",
+        "TEL",
+        "EMAIL",
+        "ADR",
+        "ORG",
+        "TITLE",
+        "ROLE",
+        "NOTE",
+        "URL",
+        "BDAY",
+        "PHOTO",
+        "LABEL",
+        "CATEGORIES",
+        "NICKNAME",
+        "UID",
+        "REV",
+        "GEO",
+        "TZ",
+        "SOUND",
+        "AGENT",
+    ];
+    let head = line.split([':', ';']).next().unwrap_or("");
+    if head.len() == line.len() {
+        return false;
+    }
+    let name = head.rsplit('.').next().unwrap_or(head).trim();
+    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+        || name.get(..2).is_some_and(|x| x.eq_ignore_ascii_case("X-"))
+}
+
+/// Quoted-printable values as phones really write them, made what `calcard` reads: a soft
+/// line break (`=` at the end of a line, spaces after it or not) joins the next line, unless
+/// that line begins a property or the card's end, so a value ending in `=` does not swallow
+/// the next property; a `=` that starts no escape (a fold left inside a value: `=B0==D0`) is
+/// dropped instead of making the whole value unreadable.
+fn mend_quoted_printable(card: &str) -> std::borrow::Cow<'_, str> {
+    let is_qp = |line: &str| {
+        line.split_once(':').is_some_and(|(head, _)| {
+            head.split(';').skip(1).any(|p| {
+                let p = p.trim();
+                p.eq_ignore_ascii_case("quoted-printable")
+                    || p.eq_ignore_ascii_case("encoding=quoted-printable")
+            })
+        })
+    };
+    if !card.lines().any(is_qp) {
+        return std::borrow::Cow::Borrowed(card);
+    }
+    let lines: Vec<&str> = card.lines().collect();
+    let mut out = String::with_capacity(card.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        let Some((head, first)) = line.split_once(':').filter(|_| is_qp(line)) else {
+            out.push_str(line);
+            out.push_str("\r\n");
+            continue;
+        };
+        let mut value = first.trim_end_matches([' ', '\t']).to_owned();
+        while value.ends_with('=') {
+            value.pop();
+            match lines.get(i) {
+                Some(next) if !next.trim().is_empty() && !begins_property(next) => {
+                    value.push_str(next.trim_start().trim_end_matches([' ', '\t']));
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        out.push_str(head);
+        out.push(':');
+        let bytes = value.as_bytes();
+        for (at, c) in value.char_indices() {
+            let escape = c == '='
+                && bytes
+                    .get(at + 1..at + 3)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+            if c != '=' || escape {
+                out.push(c);
+            }
+        }
+        out.push_str("\r\n");
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Hands one whole card, from BEGIN:VCARD to END:VCARD, that began at line `start` to `run`.
 /// The card is unfolded as bytes before it is read as UTF-8: a folded line may split a
 /// character between its two parts.
 fn end_card(run: &mut Intake, card: &[u8], start: u64, bytes_done: u64) -> Result<()> {
     let unfolded = crate::codec::decode::unfold(card);
     let text = String::from_utf8_lossy(&unfolded);
-    let card = spell_out_encodings(&text);
+    let mended = mend_quoted_printable(&text);
+    let card = spell_out_encodings(&mended);
     if is_group_card(&card) {
         return run.skip(
             start,
