@@ -644,6 +644,130 @@ fn mapping_suggestions_for_each_known_layout() {
 }
 
 #[test]
+fn google_and_outlook_exports_in_other_languages_map_their_columns() {
+    let label_of = |column| Target::LabelOf { column };
+    // Google in German, French, Spanish and Japanese: numbered label/value pairs.
+    assert_eq!(
+        mapped(&[
+            "Vorname",
+            "Nachname",
+            "E-Mail 1 - Label",
+            "E-Mail 1 - Wert",
+            "Telefon 1 - Label",
+            "Telefon 1 - Wert",
+            "Labels"
+        ]),
+        [
+            Target::FirstName,
+            Target::LastName,
+            label_of(3),
+            email(),
+            label_of(5),
+            phone(None),
+            Target::Tags
+        ]
+    );
+    assert_eq!(
+        mapped(&[
+            "Prénom",
+            "Nom de famille",
+            "E-mail 1 - Libellé",
+            "E-mail 1 - Valeur",
+            "E-mail 2 - Valeur",
+            "Libellés"
+        ]),
+        [
+            Target::FirstName,
+            Target::LastName,
+            label_of(3),
+            email(),
+            extra_email(),
+            Target::Tags
+        ]
+    );
+    assert_eq!(
+        mapped(&[
+            "Nombre",
+            "Apellido",
+            "Correo electrónico 1 - Etiqueta",
+            "Correo electrónico 1 - Valor",
+            "Etiquetas"
+        ]),
+        [
+            Target::FirstName,
+            Target::LastName,
+            label_of(3),
+            email(),
+            Target::Tags
+        ]
+    );
+    assert_eq!(
+        mapped(&[
+            "名",
+            "姓",
+            "メール 1 - ラベル",
+            "メール 1 - 値",
+            "電話番号 1 - 値",
+            "ラベル"
+        ]),
+        [
+            Target::FirstName,
+            Target::LastName,
+            label_of(3),
+            email(),
+            phone(None),
+            Target::Tags
+        ]
+    );
+    // Outlook in Polish, Czech, Turkish, Greek and Korean names its name columns too.
+    for (first, last) in [
+        ("Imię", "Nazwisko"),
+        ("Jméno", "Příjmení"),
+        ("Ad", "Soyadı"),
+        ("Όνομα", "Επώνυμο"),
+        ("이름", "성"),
+    ] {
+        assert_eq!(
+            mapped(&[first, last]),
+            [Target::FirstName, Target::LastName],
+            "{first} {last}"
+        );
+    }
+    // Japanese Outlook's work and home numbers; German Outlook's display name of an address
+    // is no address; a numbered French email column is another email, unlabelled.
+    assert_eq!(
+        mapped(&["携帯電話番号", "勤務先電話番号", "自宅電話番号"]),
+        [
+            phone(Some("mobile")),
+            extra_phone(Some("work")),
+            extra_phone(Some("home"))
+        ]
+    );
+    assert_eq!(
+        mapped(&["E-Mail-Adresse", "E-Mail-Anzeigename", "Adresse de messagerie 2"]),
+        [email(), Target::Ignore, extra_email()]
+    );
+    // Outlook.com: the column that says it is the primary phone is the primary one.
+    assert_eq!(
+        mapped(&["Mobile Phone", "Primary Phone"]),
+        [extra_phone(Some("mobile")), phone(None)]
+    );
+}
+
+#[test]
+fn mailto_links_are_addresses_and_a_google_label_with_a_comma_makes_two_tags() {
+    let csv = "Name,E-mail 1 - Value,Labels\nAna,mailto:ana@x.com,\"Work, Paris ::: * myContacts ::: VIP\"\n";
+    let book = book();
+    book.import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let ana = &contacts(&book)[0];
+    assert_eq!(ana.email(), Some("ana@x.com"));
+    // A tag name holds no comma (tag lists are comma-separated): the label's words become
+    // tags of their own rather than the row being refused.
+    assert_eq!(ana.tags, ["Paris", "VIP", "Work"]);
+}
+
+#[test]
 fn twenty_cells_lose_their_zero_width_mark_and_json_lists_become_points() {
     let csv = "Name / First Name,Name / Last Name,Emails / Primary Email,Emails / Additional Emails,Phones / Primary Phone Number\n\
                \u{200D}=Ana,Souza,ana@x.com,\"[\"\"ana@y.com\"\"]\",\u{200D}+34612345678\n";

@@ -322,7 +322,7 @@ pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
     }
 
     // One primary of each kind: the first; later "primary" columns become additional.
-    demote_extra_primaries(&mut targets);
+    demote_extra_primaries(&mut targets, &tidied);
     // One column of each name part: the first. Later ones name someone else (CiviCRM's
     // `Mum's first name` beside the contact's own `First Name`).
     for part in [
@@ -354,12 +354,22 @@ pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
     mapping
 }
 
-fn demote_extra_primaries(targets: &mut [Target]) {
-    // Outlook lists Business before Mobile; a mobile number is what a contact is reached on,
-    // so a column labelled mobile wins the primary place when there is one.
-    let first_phone = targets
-        .iter()
-        .position(|t| matches!(t, Target::Phone { label: Some(l) } if l == "mobile"))
+fn demote_extra_primaries(targets: &mut [Target], tidied: &[String]) {
+    // A column that says it is the primary phone (Outlook.com's "Primary Phone") is it.
+    // Else: Outlook lists Business before Mobile; a mobile number is what a contact is
+    // reached on, so a column labelled mobile wins the primary place when there is one.
+    let said_primary = |i: usize| {
+        tidied
+            .get(i)
+            .is_some_and(|t| t.split(' ').any(|w| w == "primary"))
+    };
+    let first_phone = (0..targets.len())
+        .find(|&i| matches!(targets[i], Target::Phone { .. }) && said_primary(i))
+        .or_else(|| {
+            targets
+                .iter()
+                .position(|t| matches!(t, Target::Phone { label: Some(l) } if l == "mobile"))
+        })
         .or_else(|| targets.iter().position(|t| matches!(t, Target::Phone { .. })));
     let first_email = targets.iter().position(|t| matches!(t, Target::Email { .. }));
     for (i, t) in targets.iter_mut().enumerate() {
@@ -375,18 +385,81 @@ fn demote_extra_primaries(targets: &mut [Target]) {
     }
 }
 
-/// `("email" | "phone", n, "value" | "type" | "label")` for Google's numbered columns.
-fn numbered(t: &str) -> Option<(&'static str, u32, &str)> {
-    let words: Vec<&str> = t.split(' ').collect();
-    let (kind, rest) = match words.as_slice() {
-        ["e", "mail", rest @ ..] | ["email", rest @ ..] => ("email", rest),
-        ["phone", rest @ ..] => ("phone", rest),
-        _ => return None,
+/// `("email" | "phone", n, "value" | "type" | "label")` for Google's numbered columns, in
+/// English and as Google writes them in other languages (`E-Mail 1 - Wert`, `Téléphone 1 -
+/// Libellé`, `電話番号 1 - 値`).
+fn numbered(t: &str) -> Option<(&'static str, u32, &'static str)> {
+    const EMAIL: [&str; 12] = [
+        "e mail",
+        "email",
+        "correo electronico",
+        "correo",
+        "courriel",
+        "adresse e mail",
+        "e mail adresse",
+        "メール",
+        "電子メール",
+        "邮箱",
+        "电子邮件",
+        "эл почта",
+    ];
+    const PHONE: [&str; 11] = [
+        "phone",
+        "telefon",
+        "telefono",
+        "telephone",
+        "telefone",
+        "telefoon",
+        "電話",
+        "電話番号",
+        "电话",
+        "телефон",
+        "numero de telephone",
+    ];
+    const VALUE: [&str; 9] = [
+        "value",
+        "wert",
+        "valeur",
+        "valor",
+        "valore",
+        "waarde",
+        "値",
+        "值",
+        "значение",
+    ];
+    const LABEL: [&str; 13] = [
+        "type",
+        "label",
+        "typ",
+        "etikett",
+        "libelle",
+        "etiqueta",
+        "tipo",
+        "etichetta",
+        "ラベル",
+        "種類",
+        "标签",
+        "类型",
+        "тип",
+    ];
+    let (rest, part) = t.rsplit_once(' ')?;
+    let (kind, n) = rest.rsplit_once(' ')?;
+    let n: u32 = n.parse().ok()?;
+    let part = if VALUE.contains(&part) {
+        "value"
+    } else if LABEL.contains(&part) {
+        "label"
+    } else {
+        return None;
     };
-    match rest {
-        [n, part] if matches!(*part, "value" | "type" | "label") => Some((kind, n.parse().ok()?, part)),
-        _ => None,
-    }
+    let kind = if EMAIL.contains(&kind) {
+        "email"
+    } else if PHONE.contains(&kind) {
+        "phone"
+    } else {
+        return None;
+    };
+    Some((kind, n, part))
 }
 
 /// The target a header suggests by itself (`raw` as written, `t` [`tidy`]ed), before the
@@ -430,7 +503,8 @@ fn guess(raw: &str, t: &str) -> Target {
             Target::Name
         }
         "first name" | "given name" | "firstname" | "givenname" | "cp givenname" | "first" | "vorname"
-        | "name first name" | "prenom" | "n given" | "voornaam" | "имя" | "名" => Target::FirstName,
+        | "name first name" | "prenom" | "n given" | "voornaam" | "имя" | "名" | "imie" | "jmeno" | "ad"
+        | "όνομα" | "이름" | "etunimi" | "fornavn" | "fornamn" | "keresztnev" => Target::FirstName,
         "middle name"
         | "middle"
         | "additional name"
@@ -446,7 +520,9 @@ fn guess(raw: &str, t: &str) -> Target {
         | "中间名" => Target::MiddleName,
         "last name" | "family name" | "lastname" | "familyname" | "n family" | "last" | "surname" | "sn"
         | "nachname" | "name last name" | "nom" | "sobrenome" | "apellido" | "apellidos" | "cognome"
-        | "achternaam" | "фамилия" | "姓" | "nom de famille" => Target::LastName,
+        | "achternaam" | "фамилия" | "姓" | "nom de famille" | "nazwisko" | "prijmeni" | "soyadı"
+        | "soyadi" | "επώνυμο" | "성" | "sukunimi" | "etternavn" | "efternavn" | "efternamn"
+        | "vezeteknev" => Target::LastName,
         "email"
         | "e mail"
         | "email address"
@@ -511,6 +587,7 @@ fn guess(raw: &str, t: &str) -> Target {
         | "мобильный телефон"
         | "телефон переносной"
         | "携帯電話"
+        | "携帯電話番号"
         | "移动电话" => Target::Phone {
             label: label("mobile"),
         },
@@ -524,6 +601,8 @@ fn guess(raw: &str, t: &str) -> Target {
         | "telefoon op werk"
         | "рабочий телефон"
         | "会社電話"
+        | "勤務先電話"
+        | "勤務先電話番号"
         | "商务电话" => Target::Phone { label: label("work") },
         "home phone"
         | "telefon privat"
@@ -534,11 +613,13 @@ fn guess(raw: &str, t: &str) -> Target {
         | "telefoon thuis"
         | "домашний телефон"
         | "自宅電話"
+        | "自宅電話番号"
         | "住宅电话" => Target::Phone { label: label("home") },
         "tags" | "tag" | "labels" | "group membership" | "categories" | "category" | "kategorien"
         | "kategorie" | "categorias" | "categoria" | "lists" | "group" | "groups" | "gruppe" | "gruppen"
         | "grupo" | "grupos" | "groupe" | "groupes" | "categorie" | "categorieen" | "категории" | "分類"
-        | "类别" => Target::Tags,
+        | "类别" | "libelles" | "etiquetas" | "marcadores" | "etichette" | "etiketten" | "ラベル"
+        | "метки" | "标签" => Target::Tags,
         "company"
         | "organization"
         | "organisation"
@@ -616,6 +697,13 @@ fn guess_named(t: &str) -> Option<Target> {
     if number.chars().all(|c| c.is_ascii_digit()) {
         return match guess(stem, stem) {
             target @ (Target::Tags | Target::Attribute { .. }) => Some(target),
+            // Outlook's `Adresse de messagerie 2`: another email, not one the header names.
+            Target::Email { label } | Target::AdditionalEmail { label } => {
+                Some(Target::AdditionalEmail { label })
+            }
+            Target::Phone { label } | Target::AdditionalPhone { label } => {
+                Some(Target::AdditionalPhone { label })
+            }
             _ => None,
         };
     }
@@ -648,6 +736,7 @@ fn guess_point(t: &str) -> Target {
         "display",
         "type",
         "angezeigter",
+        "anzeigename",
         "visualizzato",
         "weergavenaam",
         "тип",

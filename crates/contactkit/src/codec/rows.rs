@@ -240,6 +240,11 @@ fn read_time(v: &Val) -> Result<DateTime<Utc>, Problem> {
 /// other text as it is. The name is the contact's own, so nothing is lost by leaving it.
 pub(crate) fn address_in(text: &str) -> &str {
     let text = text.trim();
+    // A link, as some exports and vCard 4.0's `EMAIL;VALUE=uri` write it.
+    let text = match text.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => text[7..].trim(),
+        _ => text,
+    };
     for (open, close) in [('<', '>'), ('(', ')')] {
         let inner = text
             .strip_suffix(close)
