@@ -432,6 +432,42 @@ fn legacy_vcards_decode_quoted_printable_charsets_and_utf16() {
     );
 }
 
+#[test]
+fn vcard_agents_groups_dates_and_label_groups_in_any_case() {
+    let cards = "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Big Boss\r\nTEL;WORK:+1 212 555 0101\r\nAGENT:\r\n\
+                 BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Amy Assistant\r\nTEL;WORK:+1 212 555 0102\r\nEND:VCARD\r\n\
+                 EMAIL;INTERNET:big.boss@bigcorp.example\r\nBDAY:1975-04-12\r\nEND:VCARD\r\n\
+                 BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rita\r\nITEM1.TEL:+1 212 555 0103\r\nitem1.X-ABLabel:_$!<Mobile>!$_\r\nEND:VCARD\r\n";
+    let book = book();
+    let report = book
+        .import_commit(&api(), cards.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    // The agent's card is the boss's property, not a contact; the boss keeps his email.
+    assert_eq!((report.rows_read, report.created), (2, 2));
+    let all = contacts(&book);
+    assert_eq!(
+        (all[0].name.as_str(), all[0].email()),
+        ("Big Boss", Some("big.boss@bigcorp.example"))
+    );
+    assert_eq!(phones(&all[1]), [("+12125550103", Some("mobile"))]);
+    // A date is left out as any other property is: listed, with a sample.
+    let bday = report
+        .unmapped
+        .iter()
+        .find(|u| u.header == "BDAY")
+        .expect("BDAY listed");
+    assert_eq!(bday.sample.as_deref(), Some("1975-04-12"));
+
+    // A jCard of a group is skipped, as its vCard is.
+    let jcards = r#"[["vcard", [["version", {}, "text", "4.0"], ["kind", {}, "text", "group"], ["fn", {}, "text", "Team"]]],
+                     ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", "Ana"], ["email", {}, "text", "ana@x.com"]]]]"#;
+    let report = self::book()
+        .import_preview(jcards.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!((report.created, report.skipped), (1, 1));
+    assert_eq!(report.issues[0].kind, IssueKind::Skipped);
+}
+
 fn mapped(headers: &[&str]) -> Vec<Target> {
     suggest_mapping(headers).into_iter().map(|m| m.target).collect()
 }

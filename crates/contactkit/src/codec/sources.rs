@@ -877,6 +877,11 @@ impl Elements<'_, '_> {
             other => other,
         };
         let row = match jcard::to_vcard(value).filter(|_| jcard::is_jcard(value)) {
+            Some(card) if is_group_card(&card) => {
+                return self
+                    .run
+                    .skip(number, bytes_done(&self.bytes), short(&card), GROUP_CARD);
+            }
             Some(card) => vcard_row(&card, &mut self.run.layout),
             None => json_element(value, &mut self.columns, &mut self.run.layout)?,
         };
@@ -1139,6 +1144,9 @@ fn short(text: &str) -> String {
 
 /// Reads a vCard input card by card: lines are gathered from `BEGIN:VCARD` to `END:VCARD`,
 /// and each card is parsed by `calcard`.
+/// Why the card of a group is skipped.
+const GROUP_CARD: &str = "is the vCard of a group (its members are cards of their own); skipped";
+
 /// Whether a card stands for a group of contacts, not a person (vCard 4.0's `KIND:group`,
 /// Apple's `X-ADDRESSBOOKSERVER-KIND:group`): skipped, as its members are cards of their own.
 fn is_group_card(card: &str) -> bool {
@@ -1294,12 +1302,7 @@ fn end_card(run: &mut Intake, card: &[u8], start: u64, bytes_done: u64) -> Resul
     let mended = mend_quoted_printable(&text);
     let card = spell_out_encodings(&mended);
     if is_group_card(&card) {
-        return run.skip(
-            start,
-            bytes_done,
-            short(&card),
-            "is the vCard of a group (its members are cards of their own); skipped",
-        );
+        return run.skip(start, bytes_done, short(&card), GROUP_CARD);
     }
     let row = vcard_row(&card, &mut run.layout);
     run.accept(start, row, None, None, bytes_done)
@@ -1339,6 +1342,9 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
     let mut card: Vec<u8> = Vec::new();
     let mut number = 0u64;
     let mut start = 0u64;
+    // Inside the card of an `AGENT` property: how many cards deep; right after `AGENT:`.
+    let mut nested = 0usize;
+    let mut after_agent = false;
     // `BEGIN:VCAR` too: a card cut short in its first line still begins there.
     let is_begin = |b: &[u8]| b.get(..10).is_some_and(|s| s.eq_ignore_ascii_case(b"BEGIN:VCAR"));
     // A property line outside a card: a card whose BEGIN line is missing begins there.
@@ -1382,6 +1388,26 @@ pub(crate) fn vcard<R: Read>(decoded: Decoded<R>, run: &mut Intake) -> Result<()
             if piece.is_empty() {
                 continue;
             }
+            // vCard 2.1's `AGENT:` followed by a whole card (the contact's assistant): that
+            // card is the property's value, not a card of the file, and is not read.
+            if nested > 0 {
+                if is_begin(bare) {
+                    nested += 1;
+                } else if bare.eq_ignore_ascii_case(b"END:VCARD") {
+                    nested -= 1;
+                }
+                continue;
+            }
+            if after_agent && is_begin(bare) {
+                nested = 1;
+                after_agent = false;
+                continue;
+            }
+            after_agent = bare
+                .split(|b| matches!(b, b':' | b';'))
+                .next()
+                .is_some_and(|name| name.eq_ignore_ascii_case(b"AGENT"))
+                && bare.ends_with(b":");
             // A card that begins before the last one ended: that one ended there (an exporter
             // that left out its END:VCARD), so the new one is not swallowed by it.
             if is_begin(bare) {

@@ -197,7 +197,7 @@ fn decode_quoted_printable(text: &str) -> Option<String> {
 fn point_label(card: &VCard, entry: &VCardEntry) -> Option<String> {
     if let Some(group) = &entry.group {
         let custom = card.entries.iter().find(|e| {
-            e.group.as_deref() == Some(group.as_str())
+            e.group.as_deref().is_some_and(|g| g.eq_ignore_ascii_case(group))
                 && matches!(&e.name, VCardProperty::Other(n) if n.eq_ignore_ascii_case("X-ABLABEL"))
         });
         if let Some(text) = custom.and_then(|e| texts(e).into_iter().next()) {
@@ -294,7 +294,11 @@ pub(crate) fn unread_properties(card: &VCard) -> Vec<(String, String)> {
         let sample = if entry.name == VCardProperty::Photo || entry.name == VCardProperty::Logo {
             "(an image)".to_owned()
         } else {
-            let text = texts(entry)
+            let mut values = texts(entry);
+            // Dates (`BDAY`, `ANNIVERSARY`), offsets (`TZ`) and numbers are no text, and are
+            // left out all the same.
+            values.extend(entry.values.iter().filter_map(value_sample));
+            let text = values
                 .into_iter()
                 .filter(|t| !t.trim().is_empty())
                 .collect::<Vec<_>>()
@@ -309,6 +313,35 @@ pub(crate) fn unread_properties(card: &VCard) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// A value that is no text, as a sample: a date as `1975-04-12` (`--04-12` without a year),
+/// a time zone offset as `+02:00`, a number as written.
+fn value_sample(value: &VCardValue) -> Option<String> {
+    match value {
+        VCardValue::PartialDateTime(d) => {
+            let mut out = String::new();
+            if d.year.is_some() || d.month.is_some() || d.day.is_some() {
+                let part =
+                    |v: Option<u16>, width: usize| v.map_or("-".repeat(width), |v| format!("{v:0width$}"));
+                out = format!(
+                    "{}-{}-{}",
+                    part(d.year, 4),
+                    part(d.month.map(u16::from), 2),
+                    part(d.day.map(u16::from), 2)
+                );
+            }
+            if let Some(hour) = d.tz_hour.filter(|_| d.year.is_none() && d.month.is_none()) {
+                let sign = if d.tz_minus { '-' } else { '+' };
+                out = format!("{sign}{hour:02}:{:02}", d.tz_minute.unwrap_or(0));
+            }
+            (!out.is_empty()).then_some(out)
+        }
+        VCardValue::Integer(n) => Some(n.to_string()),
+        VCardValue::Float(n) => Some(n.to_string()),
+        VCardValue::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// Sets the text attribute `key` from the first non-empty of `values`, unless it is set.
