@@ -2968,6 +2968,11 @@ fn json_documents_under_unknown_keys_or_wrappers_keep_one_contact_per_element() 
     // A contact with arrays of its own stays one contact.
     let one = r#"{"name": "Ana", "emails": [{"address": "a@x.com"}, {"address": "b@x.com"}]}"#;
     assert_eq!(names(one), ["Ana"]);
+    // HubSpot's legacy API wraps each property's value with its history.
+    let hubspot_v1 = r#"{"contacts": [{"vid": 201, "properties": {
+        "firstname": {"value": "Yuki", "versions": [{"value": "Yuki", "timestamp": 1}]},
+        "lastname": {"value": "Tanaka"}, "email": {"value": "yuki@example.jp"}}}], "has-more": false}"#;
+    assert_eq!(names(hubspot_v1), ["Yuki Tanaka"]);
 }
 
 #[test]

@@ -355,6 +355,20 @@ fn flatten(object: &Map<String, Value>, path: &[&str], in_array: bool, out: &mut
                 }
             }
             Value::Object(inner) if is_key(key, &TRANSPARENT_KEYS) => flatten(inner, path, in_array, out),
+            // HubSpot's legacy `"firstname": {"value": "Yuki", "versions": [...]}`: the value
+            // stands for the key.
+            Value::Object(inner) if wrapped_value(inner).is_some() => {
+                if let Some(text) = wrapped_value(inner).and_then(scalar_text) {
+                    let header = header_of(&here, in_array);
+                    out.push(Leaf {
+                        column: header.clone(),
+                        header,
+                        text,
+                        forced: None,
+                        typed: None,
+                    });
+                }
+            }
             Value::Object(inner) => flatten(inner, &here, in_array, out),
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -389,6 +403,28 @@ fn flatten(object: &Map<String, Value>, path: &[&str], in_array: bool, out: &mut
             }
         }
     }
+}
+
+/// The value of an object that wraps one scalar `value` with bookkeeping about it (HubSpot's
+/// `{"value", "versions", "timestamp", "source"}`).
+fn wrapped_value(object: &Map<String, Value>) -> Option<&Value> {
+    const BOOKKEEPING: [&str; 8] = [
+        "versions",
+        "timestamp",
+        "source",
+        "source id",
+        "source type",
+        "updated at",
+        "selected by user",
+        "source label",
+    ];
+    let value = object
+        .get("value")
+        .filter(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)))?;
+    object
+        .keys()
+        .all(|k| k == "value" || is_key(k, &BOOKKEEPING))
+        .then_some(value)
 }
 
 /// An object in an array at `path`: a point (`{"value", "type"}`) when it has a value key,
