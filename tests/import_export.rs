@@ -917,6 +917,26 @@ fn lone_cr_line_ends_and_ragged_rows_are_read() {
 }
 
 #[test]
+fn a_quote_left_open_stops_the_import_at_its_row_instead_of_swallowing_the_rest() {
+    let book = book();
+    let csv =
+        "Name,Email,Phone\n\"Unclosed Name,unc@x.com,+1 212 555 0111\nSecond,second@x.com,+1 212 555 0112\n";
+    let err = book
+        .import_preview(csv.as_bytes(), &ImportOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Import { line: 2, column: Some(c), .. } if c == "Name"),
+        "{err}"
+    );
+    // A quoted address over several lines is one field, as it should be.
+    let csv = "Name,Email,Address\nAna,ana@x.com,\"1 Main St\nSpringfield, IL\nUSA\"\nBo,bo@x.com,\n";
+    let report = book
+        .import_preview(csv.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.created, 2);
+}
+
+#[test]
 fn lines_of_spaces_before_the_header_are_no_header_and_an_empty_file_no_rows() {
     let book = book();
     let csv = "  \r\n\t\nname,email\nAna,ana@x.com\n";

@@ -658,6 +658,17 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
                 }
             }
         };
+        if let Some(column) = swallowed_rows(&record, header.len(), delimiter) {
+            return Err(Error::Import {
+                line,
+                column: header.get(column).cloned(),
+                byte: Some(start),
+                reason: "a quote opened in this row's field is closed only lines later (or never): \
+                         the lines it swallowed look like rows of their own, so the file's quotes \
+                         need fixing before it can be read"
+                    .to_owned(),
+            });
+        }
         if repaired_before(&repairs, Some(start)) {
             run.note(before.0, std::mem::take(&mut before.1), REPAIRED)?;
         }
@@ -715,6 +726,23 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         run.note(before.0, before.1, REPAIRED)?;
     }
     Ok(())
+}
+
+/// The field of a record, if any, that holds whole rows: a line break followed by a line
+/// with as many delimiters as a row of the header has, the mark of an opening quote that
+/// was not closed where it should have been. (An address or a note with line breaks has
+/// few delimiters in its lines.)
+fn swallowed_rows(record: &csv::StringRecord, width: usize, delimiter: u8) -> Option<usize> {
+    if width < 3 {
+        return None;
+    }
+    let delimiter = char::from(delimiter);
+    record.iter().position(|field| {
+        field
+            .lines()
+            .skip(1)
+            .any(|line| line.matches(delimiter).count() + 1 >= width)
+    })
 }
 
 /// Why a row's text was repaired.
