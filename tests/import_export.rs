@@ -433,6 +433,22 @@ fn legacy_vcards_decode_quoted_printable_charsets_and_utf16() {
 }
 
 #[test]
+fn utf8_vcards_keep_a_character_split_by_a_fold_and_a_card_in_its_own_charset() {
+    let mut cards = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zo\xC3\r\n \xAB \xC3\x87elik\r\nTEL:+90 532 111 2233\r\nEND:VCARD\r\n".to_vec();
+    cards.extend_from_slice(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:\xC5\x81ucja Nowak\r\nTEL:+48 601 999 888\r\nEND:VCARD\r\n",
+    );
+    cards.extend_from_slice(b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=ISO-8859-1:M\xFCller;K\xE4the\r\nTEL;CELL:+49 171 2223334\r\nEND:VCARD\r\n");
+    let book = book();
+    let report = book
+        .import_commit(&api(), &cards[..], &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(report.encoding, "UTF-8");
+    let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["Zoë Çelik", "Łucja Nowak", "Käthe Müller"]);
+}
+
+#[test]
 fn vcard_agents_groups_dates_and_label_groups_in_any_case() {
     let cards = "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Big Boss\r\nTEL;WORK:+1 212 555 0101\r\nAGENT:\r\n\
                  BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Amy Assistant\r\nTEL;WORK:+1 212 555 0102\r\nEND:VCARD\r\n\

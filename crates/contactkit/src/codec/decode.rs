@@ -213,13 +213,16 @@ pub(crate) fn open<R: Read>(input: R, encoding: Option<&str>) -> Result<Decoded<
         DecodedReader::Utf8(LenientUtf8::new(raw, Arc::clone(&repairs)))
     } else {
         // A vCard's UTF-8 goes to its reader as it is: folding may split a character between
-        // two lines, and only the unfolded card is valid UTF-8 (see `sources::vcard`).
+        // two lines, and only the unfolded card is valid UTF-8 (see `sources::vcard`). With
+        // no encoding given, `encoding_rs_io` passes the bytes through (with an explicit
+        // UTF-8 it would decode them, each half of a split character a U+FFFD).
+        let passthru = encoding == UTF_8 && vcard;
         DecodedReader::Transcoded(
             DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding))
+                .encoding((!passthru).then_some(encoding))
                 .bom_override(true)
                 .strip_bom(true)
-                .utf8_passthru(encoding == UTF_8 && vcard)
+                .utf8_passthru(passthru)
                 .build(raw),
         )
     };
@@ -249,7 +252,9 @@ pub(crate) fn detect(prefix: &[u8], whole: bool) -> &'static Encoding {
             Ok(_) => true,
             Err(e) => !whole && e.error_len().is_none(),
         };
-        if utf8 {
+        // Cards of UTF-8 with one card in a legacy charset (each card is decoded on its own,
+        // in its own CHARSET when it is not UTF-8: `sources::vcard`).
+        if utf8 || mostly_utf8(&unfolded, whole) {
             return UTF_8;
         }
         if let Some(declared) = declared_charset(&unfolded) {
@@ -313,7 +318,7 @@ pub(crate) fn unfold(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// The first `CHARSET=` parameter of a vCard that names an encoding other than UTF-8.
-fn declared_charset(vcard: &[u8]) -> Option<&'static Encoding> {
+pub(crate) fn declared_charset(vcard: &[u8]) -> Option<&'static Encoding> {
     const KEY: &[u8] = b"CHARSET=";
     let mut rest = vcard;
     while let Some(at) = rest.windows(KEY.len()).position(|w| w.eq_ignore_ascii_case(KEY)) {

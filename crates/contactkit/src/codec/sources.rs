@@ -1326,7 +1326,17 @@ fn mend_quoted_printable(card: &str) -> std::borrow::Cow<'_, str> {
 /// character between its two parts.
 fn end_card(run: &mut Intake, card: &[u8], start: u64, bytes_done: u64) -> Result<()> {
     let unfolded = crate::codec::decode::unfold(card);
-    let text = String::from_utf8_lossy(&unfolded);
+    // A card that is not UTF-8 in a file that is (a card written by another program, in
+    // its own charset): read in the CHARSET it names, else as Windows-1252.
+    let text = match std::str::from_utf8(&unfolded) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => {
+            crate::codec::decode::declared_charset(&unfolded)
+                .unwrap_or(encoding_rs::WINDOWS_1252)
+                .decode_without_bom_handling(&unfolded)
+                .0
+        }
+    };
     let mended = mend_quoted_printable(&text);
     let card = spell_out_encodings(&mended);
     if is_group_card(&card) {
