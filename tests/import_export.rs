@@ -3009,6 +3009,12 @@ fn json_documents_under_unknown_keys_or_wrappers_keep_one_contact_per_element() 
         "firstname": {"value": "Yuki", "versions": [{"value": "Yuki", "timestamp": 1}]},
         "lastname": {"value": "Tanaka"}, "email": {"value": "yuki@example.jp"}}}], "has-more": false}"#;
     assert_eq!(names(hubspot_v1), ["Yuki Tanaka"]);
+    // Half an emoji, cut by a program that truncated the string: the one character is
+    // replaced, the file is read (an array and NDJSON alike).
+    let cut = r#"[{"name": "Bad \ud83d cut", "email": "s@x.com"}, {"name": "Good \ud83d\ude00", "email": "g@x.com"}]"#;
+    assert_eq!(names(cut), ["Bad \u{FFFD} cut", "Good 😀"]);
+    let ndjson = "{\"name\": \"Bad \\ud83d\"}\n{\"name\": \"Bo\"}\n";
+    assert_eq!(names(ndjson), ["Bad \u{FFFD}", "Bo"]);
 }
 
 #[test]

@@ -30,6 +30,7 @@ mod seen;
 mod sniff;
 mod sources;
 mod spreadsheet_safe;
+mod surrogates;
 mod vcard;
 
 pub use export::{ExportFormat, ExportOptions, ExportScope, ExportSummary, ExportWriter};

@@ -25,6 +25,7 @@ use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{AttrIn, Candidate, PointVal, Problem, Val, split_tags};
 use crate::codec::sniff::{excel_separator, preamble_records, sniff_delimiter};
 use crate::codec::spreadsheet_safe::unprotect;
+use crate::codec::surrogates::LoneSurrogates;
 use crate::contact::MAX_LABEL_CHARS;
 use crate::email::Email;
 use crate::error::{Error, Result};
@@ -1001,7 +1002,7 @@ impl<'de> Visitor<'de> for Document<'_, '_, '_> {
 /// of one document written over many lines.
 fn first_line_is_value(text: &str) -> bool {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok()
+    serde_json::from_reader::<_, serde::de::IgnoredAny>(LoneSurrogates::new(line.as_bytes())).is_ok()
 }
 
 /// Reads a JSON input: an array of contacts, NDJSON (one contact a line), or one document
@@ -1011,7 +1012,7 @@ pub(crate) fn json<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &
     let start = decoded.prefix.trim_start();
     let is_array = start.starts_with('[');
     let is_ndjson = !is_array && first_line_is_value(start);
-    let mut reader = BufReader::new(decoded.reader);
+    let mut reader = BufReader::new(LoneSurrogates::new(decoded.reader));
     let mut elements = Elements {
         run,
         columns: Columns::new(options),
