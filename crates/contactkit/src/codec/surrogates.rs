@@ -67,7 +67,11 @@ impl<R: Read> LoneSurrogates<R> {
                     // Any other escape: the backslash and the character it escapes.
                     None => rest.len().min(2),
                 },
-                _ => 1,
+                // A run of bytes that are neither a quote nor a backslash passes at once.
+                _ => rest
+                    .iter()
+                    .position(|c| matches!(c, b'"' | b'\\'))
+                    .unwrap_or(rest.len()),
             };
             self.ready.extend_from_slice(&rest[..used]);
             self.at += used;
