@@ -2698,6 +2698,25 @@ fn progress_never_goes_back_across_a_repeated_header() {
     assert_eq!(seen[60].bytes_done, csv.len() as u64);
 }
 
+/// A row under the header that describes the columns (an import template's second header) is
+/// skipped, not imported as a contact called "Full name"; a contact whose cells are words is
+/// still one.
+#[test]
+fn a_second_header_row_of_descriptions_is_skipped() {
+    let book = book();
+    let csv = "name,email,phone,tags\nFull name,E-mail address,Mobile number,Labels\n\
+               Ana,ana@x.com,+14155550142,vip\nTag Name,,,Email\n";
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!((report.created, report.skipped), (2, 1), "{:?}", report.issues);
+    let issue = &report.issues[0];
+    assert_eq!((issue.line, &issue.kind), (2, &IssueKind::Skipped));
+    assert!(issue.reason.contains("describes the columns"), "{}", issue.reason);
+    let names: Vec<String> = contacts(&book).into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["Ana", "Tag Name"]);
+}
+
 /// The error report leaves out rows skipped for being no contact (a repeated header).
 #[test]
 fn a_repeated_header_is_not_a_row_of_the_error_report() {

@@ -100,6 +100,41 @@ fn tidy_cell(cell: &str) -> String {
     unprotect(unquote_after_space(cell).trim()).trim().to_owned()
 }
 
+/// Whether `cells`, the row under the header, describe the columns instead of holding a
+/// contact (`Full name,E-mail address,Mobile number` under `name,email,phone`), as import
+/// templates and some CRM exports carry: read as a header, at least two of its cells (and half
+/// of the mapped columns) map onto the same kind of field as their column's header, and no
+/// cell holds an email or a number's worth of digits.
+fn describes_columns(mapping: &[ColumnMapping], cells: &[String]) -> bool {
+    let holds_data = |c: &String| Email::parse(c).is_ok() || c.chars().filter(char::is_ascii_digit).count() >= 5;
+    if cells.iter().any(holds_data) {
+        return false;
+    }
+    let as_header = suggest_mapping(cells);
+    let mapped: Vec<&ColumnMapping> = mapping.iter().filter(|m| m.target != Target::Ignore).collect();
+    let same = mapped
+        .iter()
+        .filter(|m| {
+            as_header
+                .get(m.column)
+                .is_some_and(|h| field_kind(&h.target) == field_kind(&m.target))
+        })
+        .count();
+    same >= 2 && same * 2 >= mapped.len()
+}
+
+/// The kind of field a target fills, labels and name parts aside: what two wordings of one
+/// column's header share.
+fn field_kind(target: &Target) -> std::mem::Discriminant<Target> {
+    use std::mem::discriminant;
+    match target {
+        Target::FirstName | Target::MiddleName | Target::LastName => discriminant(&Target::Name),
+        Target::AdditionalEmail { .. } | Target::AdditionalEmails => discriminant(&Target::Email { label: None }),
+        Target::AdditionalPhone { .. } | Target::AdditionalPhones => discriminant(&Target::Phone { label: None }),
+        other => discriminant(other),
+    }
+}
+
 /// The tidied label of a Google `... - Type` cell (`* Home` → `home`).
 fn label_cell(cell: &str) -> Option<String> {
     let first = cell.split(":::").next().unwrap_or("");
@@ -640,6 +675,8 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         .collect();
 
     let mut cells: Vec<String> = Vec::new();
+    // The next record is the first under the header.
+    let mut before_first_row = true;
     // Past the first line of a report's footer, each line of one value is the footer's.
     let mut in_footer = false;
     // The line and text of the record before, which the text repairs before this record's
@@ -683,8 +720,11 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
             before = (line, short(&cells.join(",")));
         }
         let filled = cells.iter().filter(|c| !c.is_empty()).count();
+        let first_row = std::mem::take(&mut before_first_row);
         let not_a_row = if !headerless && cells == header {
             Some("repeats the header; skipped")
+        } else if !headerless && first_row && describes_columns(&mapping, &cells) {
+            Some("describes the columns (a second header row), not a contact; skipped")
         } else if header.len() > 1 && filled == 1 && (in_footer || is_report_footer(&cells)) {
             in_footer = true;
             Some("is a report's footer (totals, copyright, who generated it), not a contact; skipped")
