@@ -131,7 +131,7 @@ fn diffs_name_the_old_and_new_values() {
     );
     assert_eq!(
         events[3].changes,
-        json!({ "attributes.budget": { "old": null, "new": 5.0 } })
+        json!({ "attributes.budget": { "old": null, "new": 5 } })
     );
     assert_eq!(
         events[4].changes,

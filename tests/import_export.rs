@@ -1286,6 +1286,39 @@ fn progress_reports_rows_and_bytes_and_can_cancel_without_writing() {
     assert!(contacts(&fresh).is_empty());
 }
 
+/// JSON numbers keep their value exactly: whole ones export as integers (`500000`, not
+/// `500000.0`), fractions stay, and an integer too long for a float (an id) stays its digits.
+#[test]
+fn json_attribute_numbers_keep_their_exact_value() {
+    let json = r#"[{"name": "Ana", "attributes": {"budget": 500000, "ratio": 1.5, "rooms": -3,
+                    "crm_id": 12345678901234567890}}]"#;
+    let book = book();
+    book.import_commit(&api(), json.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let ana = &contacts(&book)[0];
+    assert_eq!(ana.attributes["budget"], AttributeValue::Number(500000.0));
+    assert_eq!(
+        ana.attributes["crm_id"],
+        AttributeValue::Text("12345678901234567890".into())
+    );
+    let mut out = Vec::new();
+    book.export(
+        &ExportScope::All,
+        ExportFormat::Json,
+        &ExportOptions::default(),
+        &mut out,
+        go,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(
+            r#""attributes":{"budget":500000,"crm_id":"12345678901234567890","ratio":1.5,"rooms":-3}"#
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn json_arrays_and_ndjson_import_with_the_same_validation() {
     let array = r#"[

@@ -152,7 +152,7 @@ fn edit_changes_only_what_is_given() {
     );
     assert_eq!(c["name"], "Ana B");
     assert_eq!(c["email"], "ana@example.com");
-    assert_eq!(c["attributes"], serde_json::json!({ "k": 2.0 }));
+    assert_eq!(c["attributes"], serde_json::json!({ "k": 2 }));
     let c = json(
         &b.db,
         &[

@@ -184,7 +184,9 @@ impl std::fmt::Display for Verification {
 /// The value of a custom attribute: text, a number, a yes/no, a date or a date and time.
 ///
 /// In JSON a string that reads as an RFC 3339 time (`2024-05-01T10:00:00Z`) is a time and one
-/// that reads as `YYYY-MM-DD` a date; any other string is text.
+/// that reads as `YYYY-MM-DD` a date; any other string is text. A whole number is written
+/// without a fraction, and an integer beyond 2^53, which a float would round (a long id), is
+/// read as its digits, as text.
 ///
 /// # Examples
 /// ```
@@ -193,21 +195,107 @@ impl std::fmt::Display for Verification {
 /// assert!(matches!(v, AttributeValue::Date(_)));
 /// let v: AttributeValue = serde_json::from_str("3.5")?;
 /// assert_eq!(v, AttributeValue::Number(3.5));
+/// let v: AttributeValue = serde_json::from_str("12345678901234567890")?;
+/// assert_eq!(v, AttributeValue::Text("12345678901234567890".into()));
+/// assert_eq!(serde_json::to_string(&AttributeValue::Number(3.0))?, "3");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum AttributeValue {
     /// true or false.
     Bool(bool),
-    /// A finite number.
-    Number(f64),
+    /// A finite number (written without a fraction when it is a whole one: `500000`, not
+    /// `500000.0`).
+    Number(#[serde(serialize_with = "whole_as_integer")] f64),
     /// A UTC date and time.
     DateTime(DateTime<Utc>),
     /// A calendar date.
     Date(NaiveDate),
     /// Any other text.
     Text(String),
+}
+
+/// The largest magnitude below which every whole `f64` is exact (2^53).
+const EXACT_WHOLE: f64 = 9_007_199_254_740_992.0;
+
+/// Serializes a whole number as an integer, so JSON readers see `3`, not `3.0`.
+fn whole_as_integer<S: serde::Serializer>(n: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if n.fract() == 0.0 && n.abs() <= EXACT_WHOLE {
+        serializer.serialize_i64(*n as i64)
+    } else {
+        serializer.serialize_f64(*n)
+    }
+}
+
+impl AttributeValue {
+    /// The value of a JSON value, exactly as [`AttributeValue`]'s `Deserialize` reads it;
+    /// arrays and objects are kept as their JSON text; null is no value.
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::AttributeValue;
+    /// assert_eq!(AttributeValue::from_json(&serde_json::json!(3)), Some(AttributeValue::Number(3.0)));
+    /// assert_eq!(
+    ///     AttributeValue::from_json(&serde_json::json!([1, 2])),
+    ///     Some(AttributeValue::Text("[1,2]".into()))
+    /// );
+    /// assert_eq!(AttributeValue::from_json(&serde_json::Value::Null), None);
+    /// ```
+    pub fn from_json(value: &serde_json::Value) -> Option<AttributeValue> {
+        use serde_json::Value;
+        match value {
+            Value::Null => None,
+            Value::Array(_) | Value::Object(_) => Some(AttributeValue::Text(value.to_string())),
+            scalar => AttributeValue::deserialize(scalar).ok(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AttributeValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(AttributeVisitor)
+    }
+}
+
+/// Reads an attribute value from a JSON scalar (see [`AttributeValue`]).
+struct AttributeVisitor;
+
+impl serde::de::Visitor<'_> for AttributeVisitor {
+    type Value = AttributeValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string, a number or a boolean")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<AttributeValue, E> {
+        Ok(AttributeValue::Bool(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<AttributeValue, E> {
+        Ok(if (v as f64).abs() <= EXACT_WHOLE {
+            AttributeValue::Number(v as f64)
+        } else {
+            AttributeValue::Text(v.to_string())
+        })
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<AttributeValue, E> {
+        Ok(if v as f64 <= EXACT_WHOLE {
+            AttributeValue::Number(v as f64)
+        } else {
+            AttributeValue::Text(v.to_string())
+        })
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<AttributeValue, E> {
+        Ok(AttributeValue::Number(v))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<AttributeValue, E> {
+        if let Ok(at) = v.parse::<DateTime<chrono::FixedOffset>>() {
+            return Ok(AttributeValue::DateTime(at.with_timezone(&Utc)));
+        }
+        if let Ok(date) = v.parse::<NaiveDate>() {
+            return Ok(AttributeValue::Date(date));
+        }
+        Ok(AttributeValue::Text(v.to_owned()))
+    }
 }
 
 impl From<&str> for AttributeValue {

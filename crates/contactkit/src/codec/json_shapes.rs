@@ -340,11 +340,8 @@ fn flatten(object: &Map<String, Value>, path: &[&str], in_array: bool, out: &mut
                 {
                     let Some(text) = scalar_text(v) else { continue };
                     let header = format!("{key} / {name}");
-                    let typed = match v {
-                        Value::Object(_) | Value::Array(_) => AttributeValue::Text(text.clone()),
-                        other => serde_json::from_value(other.clone())
-                            .unwrap_or_else(|_| AttributeValue::Text(text.clone())),
-                    };
+                    let typed =
+                        AttributeValue::from_json(v).unwrap_or_else(|| AttributeValue::Text(text.clone()));
                     out.push(Leaf {
                         column: header.clone(),
                         header,

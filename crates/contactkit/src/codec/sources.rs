@@ -106,7 +106,8 @@ fn tidy_cell(cell: &str) -> String {
 /// of the mapped columns) map onto the same kind of field as their column's header, and no
 /// cell holds an email or a number's worth of digits.
 fn describes_columns(mapping: &[ColumnMapping], cells: &[String]) -> bool {
-    let holds_data = |c: &String| Email::parse(c).is_ok() || c.chars().filter(char::is_ascii_digit).count() >= 5;
+    let holds_data =
+        |c: &String| Email::parse(c).is_ok() || c.chars().filter(char::is_ascii_digit).count() >= 5;
     if cells.iter().any(holds_data) {
         return false;
     }
@@ -129,8 +130,12 @@ fn field_kind(target: &Target) -> std::mem::Discriminant<Target> {
     use std::mem::discriminant;
     match target {
         Target::FirstName | Target::MiddleName | Target::LastName => discriminant(&Target::Name),
-        Target::AdditionalEmail { .. } | Target::AdditionalEmails => discriminant(&Target::Email { label: None }),
-        Target::AdditionalPhone { .. } | Target::AdditionalPhones => discriminant(&Target::Phone { label: None }),
+        Target::AdditionalEmail { .. } | Target::AdditionalEmails => {
+            discriminant(&Target::Email { label: None })
+        }
+        Target::AdditionalPhone { .. } | Target::AdditionalPhones => {
+            discriminant(&Target::Phone { label: None })
+        }
         other => discriminant(other),
     }
 }
