@@ -944,6 +944,17 @@ fn a_quote_left_open_stops_the_import_at_its_row_instead_of_swallowing_the_rest(
         matches!(&err, Error::Import { line: 2, column: Some(c), .. } if c == "Name"),
         "{err}"
     );
+    // Two columns: a swallowed line with an address is a row; a note's line with a comma is not.
+    let csv = "name,email\n\"Ana,ana@x.com\nBo,bo@x.com\n";
+    let err = book
+        .import_preview(csv.as_bytes(), &ImportOptions::default())
+        .unwrap_err();
+    assert!(matches!(&err, Error::Import { line: 2, .. }), "{err}");
+    let csv = "name,note\nAna,\"Met at the fair\nlikes Porto, Lisbon\"\nBo,\n";
+    let report = book
+        .import_preview(csv.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.rows_read, 2);
     // A quoted address over several lines is one field, as it should be.
     let csv = "Name,Email,Address\nAna,ana@x.com,\"1 Main St\nSpringfield, IL\nUSA\"\nBo,bo@x.com,\n";
     let report = book

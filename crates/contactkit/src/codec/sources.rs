@@ -777,18 +777,20 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
 /// The field of a record, if any, that holds whole rows: a line break followed by a line
 /// with as many delimiters as a row of the header has, the mark of an opening quote that
 /// was not closed where it should have been. (An address or a note with line breaks has
-/// few delimiters in its lines.)
+/// few delimiters in its lines.) With a header of two columns one delimiter is too common in
+/// a note's line, so such a line must also hold what rows hold: an address or a number.
 fn swallowed_rows(record: &csv::StringRecord, width: usize, delimiter: u8) -> Option<usize> {
-    if width < 3 {
+    if width < 2 {
         return None;
     }
     let delimiter = char::from(delimiter);
-    record.iter().position(|field| {
-        field
-            .lines()
-            .skip(1)
-            .any(|line| line.matches(delimiter).count() + 1 >= width)
-    })
+    let row_like = |line: &str| {
+        line.matches(delimiter).count() + 1 >= width
+            && (width >= 3 || line.contains('@') || line.chars().filter(char::is_ascii_digit).count() >= 7)
+    };
+    record
+        .iter()
+        .position(|field| field.lines().skip(1).any(row_like))
 }
 
 /// Why a row's text was repaired.
