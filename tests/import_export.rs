@@ -698,6 +698,24 @@ fn mapping_suggestions_for_each_known_layout() {
 #[test]
 fn google_and_outlook_exports_in_other_languages_map_their_columns() {
     let label_of = |column| Target::LabelOf { column };
+    // Outlook's email type columns (SMTP, EX) in Italian, Dutch and Portuguese are no
+    // addresses; Japanese Outlook's categories are tags.
+    assert_eq!(
+        mapped(&[
+            "Indirizzo posta elettronica",
+            "Tipo posta elettronica",
+            "E-mailtype",
+            "Tipo de email",
+            "分類項目"
+        ]),
+        [
+            email(),
+            Target::Ignore,
+            Target::Ignore,
+            Target::Ignore,
+            Target::Tags
+        ]
+    );
     // Google in German, French, Spanish and Japanese: numbered label/value pairs.
     assert_eq!(
         mapped(&[

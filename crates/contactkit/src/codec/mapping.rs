@@ -618,8 +618,8 @@ fn guess(raw: &str, t: &str) -> Target {
         "tags" | "tag" | "labels" | "group membership" | "categories" | "category" | "kategorien"
         | "kategorie" | "categorias" | "categoria" | "lists" | "group" | "groups" | "gruppe" | "gruppen"
         | "grupo" | "grupos" | "groupe" | "groupes" | "categorie" | "categorieen" | "категории" | "分類"
-        | "类别" | "libelles" | "etiquetas" | "marcadores" | "etichette" | "etiketten" | "ラベル"
-        | "метки" | "标签" => Target::Tags,
+        | "分類項目" | "类别" | "libelles" | "etiquetas" | "marcadores" | "etichette" | "etiketten"
+        | "ラベル" | "метки" | "标签" => Target::Tags,
         "company"
         | "organization"
         | "organisation"
@@ -630,6 +630,7 @@ fn guess(raw: &str, t: &str) -> Target {
         | "associated company"
         | "company name name"
         | "org name"
+        | "org company"
         | "unternehmen"
         | "account name"
         | "o"
@@ -735,6 +736,7 @@ fn guess_point(t: &str) -> Target {
     let about_email = [
         "display",
         "type",
+        "tipo",
         "angezeigter",
         "anzeigename",
         "visualizzato",
@@ -759,7 +761,9 @@ fn guess_point(t: &str) -> Target {
         "do",
     ]
     .iter()
-    .any(|w| has(w));
+    .any(|w| has(w))
+        // Dutch Outlook's `E-mailtype`, joined into one word.
+        || words.iter().any(|x| x.ends_with("mailtype"));
     if says_email && !about_email {
         let label = if has("work") || has("business") {
             label("work")
