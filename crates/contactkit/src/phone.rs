@@ -93,7 +93,7 @@ pub struct Phone(String);
 
 impl Phone {
     /// Parses `text` in any common notation (international, national with trunk prefix, IDD
-    /// prefixes, `tel:` URIs, extensions, full-width digits, vanity letters); a number without a
+    /// prefixes, `00` as an international prefix whatever the region dials, `tel:` URIs, extensions, full-width digits, vanity letters); a number without a
     /// country code is read as a number of `default_region`. Extensions are dropped from the
     /// E.164 value (the original text keeps them).
     ///
@@ -105,6 +105,18 @@ impl Phone {
         if trimmed.is_empty() {
             return Err(Error::invalid(Field::Phone, text, "it is empty"));
         }
+        let first = Phone::parse_in(text, trimmed, default_region);
+        // `00` is the international prefix of most of the world, though not of the default
+        // region's (the US dials 011): `0034 91 587 87 87` is a Spanish number there too.
+        match trimmed.strip_prefix("00") {
+            Some(rest) if first.is_err() && rest.starts_with(|c: char| c.is_ascii_digit() && c != '0') => {
+                Phone::parse_in(text, &format!("+{rest}"), default_region).or(first)
+            }
+            _ => first,
+        }
+    }
+
+    fn parse_in(text: &str, trimmed: &str, default_region: PhoneRegion) -> Result<Phone> {
         let number = PHONE_NUMBER_UTIL
             .parse(trimmed, Some(default_region.0))
             .map_err(|err| Error::invalid(Field::Phone, text, format!("it is not a phone number ({err})")))?;
@@ -271,6 +283,18 @@ mod tests {
         let once = Phone::parse("0151 23456789", region).expect("valid");
         let twice = Phone::parse(once.as_str(), region).expect("valid");
         assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn a_double_zero_prefix_is_international_whatever_the_region_dials() {
+        for region in ["US", "DE", "ES"] {
+            let phone = Phone::parse("0034 91 587 87 87", PhoneRegion::new(region).unwrap()).unwrap();
+            assert_eq!(phone.as_str(), "+34915878787", "{region}");
+        }
+        // What is no number after the 00 either keeps the first reading's error.
+        assert!(Phone::parse("00", PhoneRegion::new("US").unwrap()).is_err());
+        let err = Phone::parse("0012", PhoneRegion::new("US").unwrap()).unwrap_err();
+        assert!(err.to_string().contains("US"), "{err}");
     }
 
     #[test]
