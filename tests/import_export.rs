@@ -1315,6 +1315,52 @@ fn progress_reports_rows_and_bytes_and_can_cancel_without_writing() {
     assert!(contacts(&fresh).is_empty());
 }
 
+/// A file whose header is in one language reads its national numbers as that language's
+/// country's, and says so; a region the caller gives wins, and an English header guesses
+/// nothing.
+#[test]
+fn national_phones_are_read_in_the_region_the_header_language_points_to() {
+    let csv = "Prénom,Nom,Téléphone mobile,Téléphone bureau\nJeanne,Martin,06 12 34 56 78,01 42 68 53 00\n";
+    let book = book();
+    let report = book
+        .import_preview(csv.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.default_region.as_str(), "FR");
+    let guess = report.region_guess.as_ref().unwrap();
+    assert_eq!(
+        (guess.region.as_str(), guess.reason.as_str()),
+        ("FR".into(), "the headers are in French")
+    );
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    book.import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    let jeanne = &contacts(&book)[0];
+    assert_eq!(phones(jeanne)[0].0, "+33612345678");
+    assert_eq!(phones(jeanne)[1].0, "+33142685300");
+
+    let given = ImportOptions {
+        default_region: Some(PhoneRegion::new("BE").unwrap()),
+        ..ImportOptions::default()
+    };
+    let report = book.import_preview(csv.as_bytes(), &given).unwrap();
+    assert_eq!(
+        (report.default_region.as_str(), &report.region_guess),
+        ("BE".into(), &None)
+    );
+    let english = "First Name,Last Name,Mobile Phone\nAna,Lee,(415) 555-0142\n";
+    let report = fresh_preview(english);
+    assert_eq!(
+        (report.default_region.as_str(), &report.region_guess),
+        ("US".into(), &None)
+    );
+}
+
+fn fresh_preview(csv: &str) -> ImportReport {
+    book()
+        .import_preview(csv.as_bytes(), &ImportOptions::default())
+        .unwrap()
+}
+
 /// JSON numbers keep their value exactly: whole ones export as integers (`500000`, not
 /// `500000.0`), fractions stay, and an integer too long for a float (an id) stays its digits.
 #[test]

@@ -22,9 +22,10 @@ pub struct Cli {
         allow_hyphen_values = true
     )]
     pub db: PathBuf,
-    /// The region of phone numbers written without a country code.
-    #[arg(long, global = true, default_value = "US", value_name = "CC")]
-    pub default_region: String,
+    /// The region of phone numbers written without a country code (default US; an import
+    /// given none guesses it from the file's header language, else US).
+    #[arg(long, global = true, value_name = "CC")]
+    pub default_region: Option<String>,
     /// Who is acting, as recorded in the change feed.
     #[arg(
         long = "actor",

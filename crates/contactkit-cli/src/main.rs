@@ -33,8 +33,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    let given_region = cli.default_region.as_deref().map(PhoneRegion::new).transpose()?;
     let options = BookOptions {
-        default_region: PhoneRegion::new(&cli.default_region)?,
+        default_region: given_region.unwrap_or_default(),
         ..BookOptions::default()
     };
     let book = Book::open(&cli.db, options)?;
@@ -48,7 +49,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Tag(tag) => tags::tag(&book, &actor, tag),
         Command::List(list) => list::list(&book, list),
         Command::Count(count) => list::count(&book, count),
-        Command::Import(import) => transfer::import(&book, &actor, import),
+        Command::Import(import) => transfer::import(&book, &actor, import, given_region),
         Command::Export(export) => transfer::export(&book, &actor, export),
         Command::GdprExport(gdpr) => contacts::gdpr_export(&book, &actor, gdpr),
         Command::Backup(backup) => contacts::backup(&book, backup),

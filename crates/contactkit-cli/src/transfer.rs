@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 
 use contactkit::{
-    Actor, Book, ExportFormat, ExportOptions, ImportOptions, ImportReport, OnDuplicate, Target,
+    Actor, Book, ExportFormat, ExportOptions, ImportOptions, ImportReport, OnDuplicate, PhoneRegion, Target,
 };
 
 use crate::args::{ExportArgs, FormatArg, ImportArgs, OnDuplicateArg};
@@ -27,8 +27,11 @@ fn delimiter(text: &str) -> Result<char, Failure> {
     }
 }
 
-fn options(args: &ImportArgs) -> Result<ImportOptions, Failure> {
+/// The import's options; `region` is the `--default-region` given, if any (without one the
+/// import guesses it from the file).
+fn options(args: &ImportArgs, region: Option<PhoneRegion>) -> Result<ImportOptions, Failure> {
     let mut options = ImportOptions {
+        default_region: region,
         encoding: args.encoding.clone(),
         delimiter: args.delimiter.as_deref().map(delimiter).transpose()?,
         on_duplicate: match args.on_duplicate {
@@ -93,6 +96,13 @@ fn print_report(report: &ImportReport, errors_file: Option<&std::path::Path>) ->
             quoted(sample)
         ))?;
     }
+    if let Some(guess) = &report.region_guess {
+        output::line(&format!(
+            "phones without a country code read as {} numbers ({}; --default-region to change)",
+            guess.region.as_str(),
+            guess.reason
+        ))?;
+    }
     output::line(&format!(
         "rows read {}, created {}, updated {}, skipped {}, invalid {}",
         report.rows_read, report.created, report.updated, report.skipped, report.invalid
@@ -154,8 +164,13 @@ fn quoted(value: &str) -> String {
     out
 }
 
-pub fn import(book: &Book, actor: &Actor, args: ImportArgs) -> Result<(), Failure> {
-    let options = options(&args)?;
+pub fn import(
+    book: &Book,
+    actor: &Actor,
+    args: ImportArgs,
+    region: Option<PhoneRegion>,
+) -> Result<(), Failure> {
+    let options = options(&args, region)?;
     if args.dry_run {
         let report = book.import_preview_path(&args.file, &options)?;
         return if args.json {

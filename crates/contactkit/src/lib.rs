@@ -60,8 +60,8 @@ pub use book::{Book, BookOptions, IDEMPOTENCY_KEY_TTL};
 pub use bulk::{BulkOutcome, Selection};
 pub use codec::{
     ColumnMapping, ContactJson, ExportFormat, ExportOptions, ExportScope, ExportSummary, ExportWriter,
-    ImportFormat, ImportOptions, ImportReport, IssueKind, OnDuplicate, PointJson, Progress, RowIssue, Target,
-    UnmappedColumn, spreadsheet_safe, suggest_mapping,
+    ImportFormat, ImportOptions, ImportReport, IssueKind, OnDuplicate, PointJson, Progress, RegionGuess,
+    RowIssue, Target, UnmappedColumn, spreadsheet_safe, suggest_mapping,
 };
 pub use contact::{
     AttributeValue, Attributes, Contact, ContactId, ContactPatch, EmailPoint, MAX_ATTRIBUTE_KEY_CHARS,

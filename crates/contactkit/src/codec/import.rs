@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, OnceLock, mpsc};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,7 @@ use crate::codec::Progress;
 use crate::codec::decode;
 use crate::codec::intake::{Incoming, Intake, PendingRow};
 use crate::codec::mapping::Target;
+use crate::codec::region_guess::RegionGuess;
 use crate::codec::report::{ErrorReport, ImportReport, IssueKind, RowIssue};
 use crate::codec::rows::{Problem, Valid, validate};
 use crate::codec::seen::SeenKeys;
@@ -92,7 +93,9 @@ pub struct ImportOptions {
     pub mapping: BTreeMap<String, Target>,
     /// The duplicate policy.
     pub on_duplicate: OnDuplicate,
-    /// The region of phones written without a country code; `None` for the book's default.
+    /// The region of phones written without a country code. `None`: the one the file points
+    /// to (its header's language, an encoding of one country's; reported as
+    /// [`ImportReport::region_guess`]), else the book's default.
     pub default_region: Option<PhoneRegion>,
     /// The input's size in bytes, for progress (the `*_path` methods fill it in).
     pub bytes_total: Option<u64>,
@@ -520,7 +523,18 @@ impl Book {
                 w.contact_count()?
             }
         };
-        let region = options.default_region.unwrap_or(self.options().default_region);
+        let book_region = self.options().default_region;
+        // Set by the source from what the file says before it sends its first rows.
+        let guess: Arc<OnceLock<RegionGuess>> = Arc::new(OnceLock::new());
+        let region_of_rows = {
+            let guess = Arc::clone(&guess);
+            move || {
+                options
+                    .default_region
+                    .or_else(|| guess.get().map(|g| g.region))
+                    .unwrap_or(book_region)
+            }
+        };
         let mut run = Run {
             mode,
             on_duplicate: options.on_duplicate,
@@ -537,6 +551,7 @@ impl Book {
             creates: Vec::with_capacity(WRITE_BATCH),
         };
         let keep_cells = run.errors.is_some();
+        let intake_guess = Arc::clone(&guess);
         let (decided, read) = std::thread::scope(|scope| {
             // The channels are this closure's: should it unwind, the other threads' sends
             // fail and they end before the scope waits for them.
@@ -544,13 +559,13 @@ impl Book {
             let (to_decide, checked) = mpsc::sync_channel::<Vec<CheckedRow>>(1);
             scope.spawn(move || {
                 for rows in unchecked {
-                    if to_decide.send(check(rows, region)).is_err() {
+                    if to_decide.send(check(rows, region_of_rows())).is_err() {
                         break;
                     }
                 }
             });
             let source = scope.spawn(move || {
-                let mut intake = Intake::new(to_check, keep_cells);
+                let mut intake = Intake::new(to_check, keep_cells, decoded.encoding.name(), intake_guess);
                 let read = match format {
                     ImportFormat::Csv => sources::csv(decoded, options, &mut intake),
                     ImportFormat::Json => sources::json(decoded, options, &mut intake),
@@ -579,6 +594,13 @@ impl Book {
         run.report.mapping = layout.mapping;
         run.report.unmapped = layout.unmapped;
         run.report.ragged = layout.ragged;
+        if options.default_region.is_none() {
+            run.report.region_guess = guess.get().cloned();
+        }
+        run.report.default_region = options
+            .default_region
+            .or_else(|| run.report.region_guess.as_ref().map(|g| g.region))
+            .unwrap_or(book_region);
         if let Some(mut errors) = run.errors.take() {
             errors.finish()?;
         }

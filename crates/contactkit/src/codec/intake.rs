@@ -9,8 +9,10 @@
 //! 124 MB.
 
 use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, OnceLock};
 
 use crate::codec::mapping::ColumnMapping;
+use crate::codec::region_guess::{self, RegionGuess};
 use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{Candidate, Problem};
 use crate::error::{Error, Result};
@@ -66,16 +68,36 @@ pub(crate) struct Intake {
     header_sent: bool,
     pending: Vec<PendingRow>,
     to: SyncSender<Vec<PendingRow>>,
+    /// The default region guessed from the file, set before the first batch is sent.
+    guess: Arc<OnceLock<RegionGuess>>,
+    /// The input's encoding (WHATWG name), the guess of a file whose header says nothing.
+    encoding: &'static str,
 }
 
 impl Intake {
-    pub(crate) fn new(to: SyncSender<Vec<PendingRow>>, keep_cells: bool) -> Self {
+    pub(crate) fn new(
+        to: SyncSender<Vec<PendingRow>>,
+        keep_cells: bool,
+        encoding: &'static str,
+        guess: Arc<OnceLock<RegionGuess>>,
+    ) -> Self {
         Intake {
             layout: Layout::default(),
             keep_cells,
             header_sent: false,
             pending: Vec::with_capacity(BATCH),
             to,
+            guess,
+            encoding,
+        }
+    }
+
+    /// Guesses the default region from the file's header (see [`region_guess`]); without a
+    /// guess from it, the encoding's is taken when the first rows go.
+    pub(crate) fn guess_region_from_headers<S: AsRef<str>>(&mut self, headers: &[S]) {
+        if let Some(guess) = region_guess::from_headers(headers) {
+            // Only the first guess counts; the rows already sent were read in it.
+            let _ = self.guess.set(guess);
         }
     }
 
@@ -153,6 +175,11 @@ impl Intake {
     }
 
     fn send(&mut self) -> Result<()> {
+        if self.guess.get().is_none()
+            && let Some(guess) = region_guess::from_encoding(self.encoding)
+        {
+            let _ = self.guess.set(guess);
+        }
         let rows = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
         self.to.send(rows).map_err(|_| stopped())
     }

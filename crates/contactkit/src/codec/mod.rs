@@ -24,6 +24,7 @@ mod json;
 mod json_shapes;
 mod mapping;
 mod points;
+mod region_guess;
 mod report;
 mod rows;
 mod seen;
@@ -37,6 +38,7 @@ pub use export::{ExportFormat, ExportOptions, ExportScope, ExportSummary, Export
 pub use import::{ImportFormat, ImportOptions, OnDuplicate};
 pub use json::{ContactJson, PointJson};
 pub use mapping::{ColumnMapping, Target, suggest_mapping};
+pub use region_guess::RegionGuess;
 pub use report::{ImportReport, IssueKind, RowIssue, UnmappedColumn};
 pub use spreadsheet_safe::spreadsheet_safe;
 

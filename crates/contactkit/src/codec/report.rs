@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::import::ImportFormat;
 use crate::codec::mapping::ColumnMapping;
+use crate::codec::region_guess::RegionGuess;
 use crate::contact::ContactId;
 use crate::error::{Error, Result};
+use crate::phone::PhoneRegion;
 
 /// Why a row was not imported as a new contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +98,15 @@ pub struct ImportReport {
     pub issues: Vec<RowIssue>,
     /// Whether the book was written (false for a preview).
     pub committed: bool,
+    /// The region phones written without a country code were read in: the one the caller
+    /// gave ([`ImportOptions::default_region`](crate::ImportOptions::default_region)), else
+    /// the one guessed from the file ([`ImportReport::region_guess`]), else the book's.
+    #[serde(default)]
+    pub default_region: PhoneRegion,
+    /// The region guessed from the file (the language of its header, an encoding of one
+    /// country's) and why, when the caller gave none and the file told.
+    #[serde(default)]
+    pub region_guess: Option<RegionGuess>,
 }
 
 impl ImportReport {
@@ -115,6 +126,8 @@ impl ImportReport {
             ragged: 0,
             issues: Vec::new(),
             committed: false,
+            default_region: PhoneRegion::default(),
+            region_guess: None,
         }
     }
 }

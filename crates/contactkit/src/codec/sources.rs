@@ -667,6 +667,9 @@ pub(crate) fn csv<R: Read>(decoded: Decoded<R>, options: &ImportOptions, run: &m
         }
     }
     apply_overrides(&mut mapping, options)?;
+    if !headerless {
+        run.guess_region_from_headers(&header);
+    }
     let links = ColumnLinks::new(&mapping, header.len());
     run.layout.mapping = mapping.clone();
     run.layout.unmapped = mapping
