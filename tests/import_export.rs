@@ -1355,6 +1355,31 @@ fn national_phones_are_read_in_the_region_the_header_language_points_to() {
     );
 }
 
+/// Numbers a spreadsheet wrote in scientific notation: read from their digits when all are
+/// there (the `+` it dropped put back), reported once as rounded when digits are gone,
+/// never split at a decimal comma.
+#[test]
+fn phones_in_a_spreadsheets_scientific_notation_are_read_or_reported_as_rounded() {
+    let csv = "name;phone;mobile\nAna;4,47911123456E+11;4,91511E+11\nBo;1.4155550142E+10;\n";
+    let book = book();
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert_eq!(report.created, 2);
+    assert_eq!(report.issues.len(), 1, "{:?}", report.issues);
+    let issue = &report.issues[0];
+    assert_eq!((issue.line, issue.value.as_str()), (2, "4,91511E+11"));
+    assert!(
+        issue.reason.contains("rounded away its last 6 digits"),
+        "{}",
+        issue.reason
+    );
+    let people = contacts(&book);
+    assert_eq!(phones(&people[0]), [("+447911123456", None)]);
+    assert_eq!(people[0].phones[0].original, "4,47911123456E+11");
+    assert_eq!(phones(&people[1]), [("+14155550142", None)]);
+}
+
 fn fresh_preview(csv: &str) -> ImportReport {
     book()
         .import_preview(csv.as_bytes(), &ImportOptions::default())

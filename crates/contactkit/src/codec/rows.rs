@@ -7,7 +7,7 @@ use crate::contact::{
     AttributeValue, Attributes, Source, Verification, valid_attribute, valid_label, valid_name,
 };
 use crate::email::Email;
-use crate::error::Error;
+use crate::error::{Error, Field};
 use crate::phone::{Phone, PhoneRegion};
 use crate::store::PointRecord;
 use crate::tag::TagName;
@@ -312,6 +312,65 @@ fn split_lists(points: Vec<PointVal>, valid: impl Fn(&str) -> bool) -> Vec<Point
     out
 }
 
+/// Phones a spreadsheet turned into numbers in scientific notation (Excel writes
+/// `4.47912E+11`, or `4,47912E+11` with a decimal comma, for a number it reads as one): with
+/// every digit still there the number is read from them (a `+` Excel dropped is put back
+/// when the digits are a valid international number only so); with digits rounded away it
+/// is reported as such and left out, instead of being split at its decimal comma or read as
+/// garbage.
+fn excel_numbers(points: Vec<PointVal>, region: PhoneRegion, dropped: &mut Vec<Problem>) -> Vec<PointVal> {
+    if !points.iter().any(|p| scientific(&p.value.text).is_some()) {
+        return points;
+    }
+    let mut out = Vec::with_capacity(points.len());
+    for mut p in points {
+        let Some((digits, exponent)) = scientific(&p.value.text) else {
+            out.push(p);
+            continue;
+        };
+        let text = p.value.text.trim().to_owned();
+        if digits.len() < exponent + 1 {
+            let lost = exponent + 1 - digits.len();
+            dropped.push(problem(
+                &p.value.column,
+                Error::invalid(
+                    Field::Phone,
+                    &text,
+                    format!(
+                        "a spreadsheet wrote this number in scientific notation and rounded away its last \
+                         {lost} digits; format the column as text in the source file and export it again"
+                    ),
+                ),
+            ));
+            continue;
+        }
+        let plus = format!("+{digits}");
+        p.value.text = if Phone::parse(&digits, region).is_err() && Phone::parse(&plus, region).is_ok() {
+            plus
+        } else {
+            digits
+        };
+        p.original = Some(text);
+        out.push(p);
+    }
+    out
+}
+
+/// The digits and exponent of a number in a spreadsheet's scientific notation (`4.47912E+11`,
+/// `4,47912E+11`): a digit, a decimal point or comma, digits, `E+` and the exponent.
+fn scientific(text: &str) -> Option<(String, usize)> {
+    let t = text.trim();
+    let (mantissa, exponent) = t.split_once(['E', 'e'])?;
+    let exponent: usize = exponent.strip_prefix('+').unwrap_or(exponent).parse().ok()?;
+    let (whole, fraction) = mantissa.split_once(['.', ','])?;
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() != 1 || !all_digits(whole) || !all_digits(fraction) || !(6..=15).contains(&exponent) {
+        return None;
+    }
+    let digits = format!("{whole}{fraction}");
+    (digits.len() <= exponent + 1).then_some((digits, exponent))
+}
+
 /// Phones typed with words beside them, as people write them into a spreadsheet cell: a
 /// label in brackets after the number (`+1 415 555 2671 (work)`) or before it with a colon
 /// (`Mobile: 0151 1234567`), and numbers separated by a spaced slash (`030 1234567 / 0151
@@ -406,7 +465,8 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     }
 
     let mut phones: Vec<PointRecord> = Vec::new();
-    let phone_vals = label_words_off(c.phones, |text| Phone::parse(text, region).is_ok());
+    let phone_vals = excel_numbers(c.phones, region, &mut dropped);
+    let phone_vals = label_words_off(phone_vals, |text| Phone::parse(text, region).is_ok());
     let mut phone_vals = split_lists(phone_vals, |text| Phone::parse(text, region).is_ok());
     phone_vals.sort_by_key(|p| !p.primary);
     let mut primary_kept = false;
