@@ -1380,6 +1380,21 @@ fn phones_in_a_spreadsheets_scientific_notation_are_read_or_reported_as_rounded(
     assert_eq!(phones(&people[1]), [("+14155550142", None)]);
 }
 
+/// A vCard file says nothing of its language, but its own numbers can: most written with a
+/// country code are German and its national ones are valid German numbers.
+#[test]
+fn a_files_own_international_numbers_point_to_the_region_of_its_national_ones() {
+    let vcf = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Meier;Ben\r\nTEL;CELL:+49 170 1234567\r\nTEL;HOME:030 1234567\r\nEND:VCARD\r\n\
+               BEGIN:VCARD\r\nVERSION:2.1\r\nN:Roth;Eva\r\nTEL;CELL:+49 171 2345678\r\nTEL;WORK:089 123456\r\nEND:VCARD\r\n";
+    let report = fresh_preview(vcf);
+    assert_eq!(report.default_region.as_str(), "DE");
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    // The same cards with US numbers at home: nothing to guess.
+    let us = vcf.replace("030 1234567", "(415) 555-0142").replace("089 123456", "212 555 0100");
+    let report = fresh_preview(&us);
+    assert_eq!((report.default_region.as_str(), &report.region_guess), ("US".into(), &None));
+}
+
 fn fresh_preview(csv: &str) -> ImportReport {
     book()
         .import_preview(csv.as_bytes(), &ImportOptions::default())

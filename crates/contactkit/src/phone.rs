@@ -176,6 +176,23 @@ impl Phone {
     }
 }
 
+/// The region of a valid number written with its country code (`+49 170 1234567`, `0049 ...`),
+/// and its calling code; none for a national number or an invalid one.
+pub(crate) fn region_of_international(text: &str) -> Option<(PhoneRegion, u32)> {
+    let t = text.trim();
+    let international = match t.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None if t.starts_with('+') => t.to_owned(),
+        None => return None,
+    };
+    let number = PHONE_NUMBER_UTIL.parse(&international, Some(Region::US)).ok()?;
+    if !number.is_valid() {
+        return None;
+    }
+    let region = PhoneRegion(number.get_region_code()?);
+    Some((region, region.calling_code()?))
+}
+
 fn is_e164_shaped(text: &str) -> bool {
     let Some(digits) = text.strip_prefix('+') else {
         return false;

@@ -565,7 +565,13 @@ impl Book {
                 }
             });
             let source = scope.spawn(move || {
-                let mut intake = Intake::new(to_check, keep_cells, decoded.encoding.name(), intake_guess);
+                let mut intake = Intake::new(
+                    to_check,
+                    keep_cells,
+                    decoded.encoding.name(),
+                    intake_guess,
+                    book_region,
+                );
                 let read = match format {
                     ImportFormat::Csv => sources::csv(decoded, options, &mut intake),
                     ImportFormat::Json => sources::json(decoded, options, &mut intake),

@@ -19,6 +19,7 @@ use crate::codec::region_guess::{self, RegionGuess};
 use crate::codec::report::UnmappedColumn;
 use crate::codec::rows::{Candidate, Problem};
 use crate::error::{Error, Result};
+use crate::phone::PhoneRegion;
 
 /// Rows are sent to be validated in batches of this many.
 pub(crate) const BATCH: usize = 256;
@@ -75,6 +76,8 @@ pub(crate) struct Intake {
     guess: Arc<OnceLock<RegionGuess>>,
     /// The input's encoding (WHATWG name), the guess of a file whose header says nothing.
     encoding: &'static str,
+    /// The book's default region, which a guess from the file's numbers must do better than.
+    book_region: PhoneRegion,
 }
 
 impl Intake {
@@ -83,6 +86,7 @@ impl Intake {
         keep_cells: bool,
         encoding: &'static str,
         guess: Arc<OnceLock<RegionGuess>>,
+        book_region: PhoneRegion,
     ) -> Self {
         Intake {
             layout: Layout::default(),
@@ -92,11 +96,12 @@ impl Intake {
             to,
             guess,
             encoding,
+            book_region,
         }
     }
 
     /// Guesses the default region from the file's header (see [`region_guess`]); without a
-    /// guess from it, the encoding's is taken when the first rows go.
+    /// guess from it, the encoding's or the first rows' numbers' is taken when they go.
     pub(crate) fn guess_region_from_headers<S: AsRef<str>>(&mut self, headers: &[S]) {
         if let Some(guess) = region_guess::from_headers(headers) {
             // Only the first guess counts; the rows already sent were read in it.
@@ -178,10 +183,16 @@ impl Intake {
     }
 
     fn send(&mut self) -> Result<()> {
-        if self.guess.get().is_none()
-            && let Some(guess) = region_guess::from_encoding(self.encoding)
-        {
-            let _ = self.guess.set(guess);
+        if self.guess.get().is_none() {
+            let numbers = self.pending.iter().flat_map(|row| match &row.incoming {
+                Incoming::Row(Ok(c)) => c.phones.iter().map(|p| p.value.text.as_str()).collect(),
+                _ => Vec::new(),
+            });
+            if let Some(guess) = region_guess::from_encoding(self.encoding)
+                .or_else(|| region_guess::from_numbers(numbers, self.book_region))
+            {
+                let _ = self.guess.set(guess);
+            }
         }
         let rows = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
         self.to.send(rows).map_err(|_| stopped())

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::codec::mapping::tidy;
-use crate::phone::PhoneRegion;
+use crate::phone::{self, Phone, PhoneRegion};
 
 /// A default region guessed from the file, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +184,44 @@ pub(crate) fn from_headers<S: AsRef<str>>(headers: &[S]) -> Option<RegionGuess> 
     })
 }
 
+/// The region the file's own numbers point to, for a file whose header and encoding tell
+/// nothing (a vCard from a phone): most of its numbers written with a country code are of
+/// one region (two at least, more than half), and more of its national numbers are valid
+/// there than in `book`'s region. `numbers` are the phone values of the first rows.
+pub(crate) fn from_numbers<'t>(
+    numbers: impl Iterator<Item = &'t str>,
+    book: PhoneRegion,
+) -> Option<RegionGuess> {
+    let mut regions: Vec<(PhoneRegion, u32, usize)> = Vec::new();
+    let mut international = 0;
+    let mut national: Vec<&str> = Vec::new();
+    for text in numbers.map(str::trim) {
+        if let Some((region, code)) = phone::region_of_international(text) {
+            international += 1;
+            match regions.iter_mut().find(|(r, _, _)| *r == region) {
+                Some((_, _, n)) => *n += 1,
+                None => regions.push((region, code, 1)),
+            }
+        } else if !text.starts_with('+') && text.chars().filter(char::is_ascii_digit).count() >= 6 {
+            national.push(text);
+        }
+    }
+    let &(region, code, n) = regions.iter().max_by_key(|(_, _, n)| *n)?;
+    if n < 2 || n * 2 <= international || region == book {
+        return None;
+    }
+    let valid_in = |r: PhoneRegion| national.iter().filter(|t| Phone::parse(t, r).is_ok()).count();
+    (valid_in(region) > valid_in(book)).then(|| RegionGuess {
+        region,
+        reason: format!(
+            "most numbers of the file written with a country code are +{code} ones, and more of its \
+             national numbers are valid as {} numbers than as {} ones",
+            region.as_str(),
+            book.as_str()
+        ),
+    })
+}
+
 /// The region an encoding used by one country points to (`Shift_JIS`: Japan).
 pub(crate) fn from_encoding(encoding: &str) -> Option<RegionGuess> {
     let region = match encoding {
@@ -236,6 +274,36 @@ mod tests {
         assert_eq!(region(&["Business Telephone", "Home Telephone"]), None);
         // Spanish and Italian words, two each: a tie.
         assert_eq!(region(&["Nombre", "Apellidos", "Cognome", "Cellulare"]), None);
+    }
+
+    #[test]
+    fn the_files_own_international_numbers_name_a_region_its_national_ones_fit() {
+        let us = PhoneRegion::default();
+        let german = ["+49 170 1234567", "0171 2345678", "+49 30 1234567", "030 7654321"];
+        let guess = from_numbers(german.into_iter(), us).unwrap();
+        assert_eq!(guess.region.as_str(), "DE");
+        assert!(guess.reason.contains("+49"), "{}", guess.reason);
+        // A US file with a few UK contacts: its national numbers are US ones.
+        let american = [
+            "+44 20 7946 0958",
+            "+44 7911 123456",
+            "(415) 555-0142",
+            "212 555 0100",
+        ];
+        assert_eq!(from_numbers(american.into_iter(), us), None);
+        // One international number is no majority; neither is a split.
+        assert_eq!(
+            from_numbers(["+49 170 1234567", "0171 2345678"].into_iter(), us),
+            None
+        );
+        let split = [
+            "+49 170 1234567",
+            "+49 30 1234567",
+            "+33 6 12 34 56 78",
+            "+33 1 42 68 53 00",
+            "0171 2345678",
+        ];
+        assert_eq!(from_numbers(split.into_iter(), us), None);
     }
 
     #[test]
