@@ -1390,9 +1390,14 @@ fn a_files_own_international_numbers_point_to_the_region_of_its_national_ones() 
     assert_eq!(report.default_region.as_str(), "DE");
     assert!(report.issues.is_empty(), "{:?}", report.issues);
     // The same cards with US numbers at home: nothing to guess.
-    let us = vcf.replace("030 1234567", "(415) 555-0142").replace("089 123456", "212 555 0100");
+    let us = vcf
+        .replace("030 1234567", "(415) 555-0142")
+        .replace("089 123456", "212 555 0100");
     let report = fresh_preview(&us);
-    assert_eq!((report.default_region.as_str(), &report.region_guess), ("US".into(), &None));
+    assert_eq!(
+        (report.default_region.as_str(), &report.region_guess),
+        ("US".into(), &None)
+    );
 }
 
 fn fresh_preview(csv: &str) -> ImportReport {

@@ -227,6 +227,17 @@ impl ImportReport {
     fn committed(&self) -> bool {
         self.inner.committed
     }
+    /// The region phones without a country code were read in (`"DE"`).
+    #[getter]
+    fn default_region(&self) -> String {
+        self.inner.default_region.as_str()
+    }
+    /// The region guessed from the file and why (`{"region": "DE", "reason": "the headers
+    /// are in German"}`), or None when the caller gave one or the file told nothing.
+    #[getter]
+    fn region_guess<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_plain(py, &self.inner.region_guess)
+    }
     /// The whole report in its JSON shape.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_plain(py, &self.inner)

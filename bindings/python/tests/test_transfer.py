@@ -65,6 +65,7 @@ def test_options_mapping_format_delimiter_and_region(book):
     assert report.created == 1
     c = book.query().contacts[0]
     assert (c.name, c.phone, c.phones[0].label) == ("Ana", "+5511912345678", "mobile")
+    assert (report.default_region, report.region_guess) == ("BR", None)
     with pytest.raises(ValidationError):
         book.import_preview(data, mapping={"Who": "shoe size"})
     with pytest.raises(ValidationError):
@@ -188,3 +189,10 @@ def test_a_retried_import_with_its_key_writes_nothing_more(book):
 def test_attribute_keys(book):
     book.create("Ana", attributes={"plan": "pro", "budget": 1})
     assert book.attribute_keys() == ["budget", "plan"]
+
+
+def test_a_header_in_one_language_reads_national_phones_in_its_country(book):
+    report = book.import_preview("Vorname,Nachname,Mobiltelefon\nAnna,Schmidt,0171 2345678\n".encode())
+    assert report.default_region == "DE"
+    assert report.region_guess == {"region": "DE", "reason": "the headers are in German"}
+    assert report.issues == []
