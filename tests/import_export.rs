@@ -1400,6 +1400,25 @@ fn a_files_own_international_numbers_point_to_the_region_of_its_national_ones() 
     );
 }
 
+/// Pipedrive's API answer: the people under `data`, and a `pagination` object under
+/// `additional_data` (whose name holds a list word too), on one line or pretty-printed.
+#[test]
+fn pipedrive_api_answers_import_their_people_not_their_pagination() {
+    let answer = serde_json::json!({
+        "success": true,
+        "data": [
+            {"id": 1, "name": "Rosa Diaz", "email": [{"label": "work", "value": "rosa@x.com", "primary": true}],
+             "phone": [{"label": "mobile", "value": "+1 718 555 0123", "primary": true}]},
+            {"id": 2, "name": "Terry Jeffords", "email": [{"label": "work", "value": "terry@x.com", "primary": true}]}
+        ],
+        "additional_data": {"pagination": {"start": 0, "limit": 100, "more_items_in_collection": false}}
+    });
+    for text in [answer.to_string(), serde_json::to_string_pretty(&answer).unwrap()] {
+        let report = fresh_preview(&text);
+        assert_eq!((report.rows_read, report.created), (2, 2), "{:?}", report.issues);
+    }
+}
+
 fn fresh_preview(csv: &str) -> ImportReport {
     book()
         .import_preview(csv.as_bytes(), &ImportOptions::default())

@@ -913,28 +913,39 @@ fn is_list_key(key: &str) -> bool {
 /// under its list key (at any depth), or the object itself.
 fn contacts_in(value: &Value) -> Vec<&Value> {
     if let Value::Object(object) = value {
-        for (key, inner) in object {
-            if !is_list_key(key) {
-                continue;
-            }
-            match inner {
-                Value::Array(items) if items.iter().all(|i| i.is_object() || jcard::is_jcard(i)) => {
-                    return items.iter().collect();
-                }
-                Value::Object(_) => {
-                    let nested = contacts_in(inner);
-                    if !nested.is_empty() && !std::ptr::eq(nested[0], inner) {
-                        return nested;
-                    }
-                }
-                _ => {}
-            }
+        if let Some(listed) = listed_contacts(object) {
+            return listed;
         }
         if let Some(found) = unlisted_contacts(object) {
             return found;
         }
     }
     vec![value]
+}
+
+/// The elements of an array of objects under a list key of `object`, or of an object under
+/// one, at any depth: an array right under a list key first (Pipedrive's `data` before the
+/// `pagination` under its `additional_data`).
+fn listed_contacts(object: &serde_json::Map<String, Value>) -> Option<Vec<&Value>> {
+    let listed = || {
+        object
+            .iter()
+            .filter(|(key, _)| is_list_key(key))
+            .map(|(_, inner)| inner)
+    };
+    listed()
+        .find_map(|inner| match inner {
+            Value::Array(items) if items.iter().all(|i| i.is_object() || jcard::is_jcard(i)) => {
+                Some(items.iter().collect())
+            }
+            _ => None,
+        })
+        .or_else(|| {
+            listed().find_map(|inner| match inner {
+                Value::Object(nested) => listed_contacts(nested),
+                _ => None,
+            })
+        })
 }
 
 /// Takes the elements of a JSON input one by one.
