@@ -93,7 +93,8 @@ pub struct Phone(String);
 
 impl Phone {
     /// Parses `text` in any common notation (international, national with trunk prefix, IDD
-    /// prefixes, `00` as an international prefix whatever the region dials, `tel:` URIs, extensions, full-width digits, vanity letters); a number without a
+    /// prefixes, `00` as an international prefix whatever the region dials, Mexican mobiles with
+    /// the `1` after `+52` that WhatsApp still writes, `tel:` URIs, extensions, full-width digits, vanity letters); a number without a
     /// country code is read as a number of `default_region`. Extensions are dropped from the
     /// E.164 value (the original text keeps them).
     ///
@@ -106,14 +107,28 @@ impl Phone {
             return Err(Error::invalid(Field::Phone, text, "it is empty"));
         }
         let first = Phone::parse_in(text, trimmed, default_region);
+        if first.is_ok() {
+            return first;
+        }
         // `00` is the international prefix of most of the world, though not of the default
         // region's (the US dials 011): `0034 91 587 87 87` is a Spanish number there too.
-        match trimmed.strip_prefix("00") {
-            Some(rest) if first.is_err() && rest.starts_with(|c: char| c.is_ascii_digit() && c != '0') => {
-                Phone::parse_in(text, &format!("+{rest}"), default_region).or(first)
-            }
-            _ => first,
+        let international = match trimmed.strip_prefix("00").map(str::trim_start) {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit() && c != '0') => format!("+{rest}"),
+            _ => trimmed.to_owned(),
+        };
+        // Mexico dropped the `1` of mobile numbers after +52 in 2019, but WhatsApp and Meta's
+        // lead forms still write `+52 1 55 1234 5678`: the number is the one without it.
+        let digits = phone_digits(&international);
+        let mexican = international.starts_with('+') && digits.len() == 13 && digits.starts_with("521");
+        let retry = if mexican {
+            format!("+52{}", &digits[3..])
+        } else {
+            international
+        };
+        if retry == trimmed {
+            return first;
         }
+        Phone::parse_in(text, &retry, default_region).or(first)
     }
 
     fn parse_in(text: &str, trimmed: &str, default_region: PhoneRegion) -> Result<Phone> {
@@ -312,6 +327,24 @@ mod tests {
         assert!(Phone::parse("00", PhoneRegion::new("US").unwrap()).is_err());
         let err = Phone::parse("0012", PhoneRegion::new("US").unwrap()).unwrap_err();
         assert!(err.to_string().contains("US"), "{err}");
+    }
+
+    #[test]
+    fn a_mexican_mobile_written_with_the_old_1_is_the_number_without_it() {
+        let us = PhoneRegion::default();
+        for text in [
+            "+5215512345678",
+            "p:+5215512345678",
+            "+52 1 55 1234 5678",
+            "00 52 1 55 1234 5678",
+        ] {
+            let phone = Phone::parse(text.trim_start_matches("p:"), us).unwrap();
+            assert_eq!(phone.as_str(), "+525512345678", "{text}");
+        }
+        assert_eq!(
+            Phone::parse("+52 55 1234 5678", us).unwrap().as_str(),
+            "+525512345678"
+        );
     }
 
     #[test]
