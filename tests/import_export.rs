@@ -698,6 +698,8 @@ fn mapping_suggestions_for_each_known_layout() {
 #[test]
 fn google_and_outlook_exports_in_other_languages_map_their_columns() {
     let label_of = |column| Target::LabelOf { column };
+    // A Dutch portal's name and phone columns.
+    assert_eq!(mapped(&["Naam", "Telefoonnummer"]), [Target::Name, phone(None)]);
     // Outlook's email type columns (SMTP, EX) in Italian, Dutch and Portuguese are no
     // addresses; Japanese Outlook's categories are tags.
     assert_eq!(

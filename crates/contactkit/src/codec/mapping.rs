@@ -499,9 +499,8 @@ fn guess(raw: &str, t: &str) -> Target {
     }
     match t {
         "name" | "display name" | "full name" | "contact name" | "fn" | "n fn" | "cn" | "common name"
-        | "anzeigename" | "nome" | "nome completo" | "nombre" | "nombre completo" | "nom a afficher" => {
-            Target::Name
-        }
+        | "anzeigename" | "nome" | "nome completo" | "nombre" | "nombre completo" | "nom a afficher"
+        | "naam" | "volledige naam" => Target::Name,
         "first name" | "given name" | "firstname" | "givenname" | "cp givenname" | "first" | "vorname"
         | "name first name" | "prenom" | "n given" | "voornaam" | "имя" | "名" | "imie" | "jmeno" | "ad"
         | "όνομα" | "이름" | "etunimi" | "fornavn" | "fornamn" | "keresztnev" => Target::FirstName,
@@ -565,6 +564,13 @@ fn guess(raw: &str, t: &str) -> Target {
         | "primary phone"
         | "haupttelefon"
         | "telefon"
+        | "telefone"
+        | "telefoon"
+        | "telefoonnummer"
+        | "telefonnummer"
+        | "numero de telefono"
+        | "numero di telefono"
+        | "numero de telephone"
         | "phones"
         | "phone numbers" => Target::Phone { label: None },
         "phones additional phones" => Target::AdditionalPhones,

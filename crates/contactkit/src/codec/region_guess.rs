@@ -95,6 +95,8 @@ const HEADER_WORDS: &[(&str, &str, &[&str])] = &[
             "valore",
             "compleanno",
             "secondo",
+            "messaggio",
+            "annuncio",
         ],
     ),
     (
@@ -123,6 +125,11 @@ const HEADER_WORDS: &[(&str, &str, &[&str])] = &[
             "waarde",
             "verjaardag",
             "tussenvoegsel",
+            "naam",
+            "telefoonnummer",
+            "mailadres",
+            "bericht",
+            "woning",
         ],
     ),
     (
@@ -159,8 +166,30 @@ const HEADER_WORDS: &[(&str, &str, &[&str])] = &[
     ("KR", "Korean", &["이름", "성", "휴대폰", "휴대전화", "전화"]),
 ];
 
+/// Family-name words, each of which names its language alone (a first-name word such as
+/// `nombre` or `nome` is shared by several).
+const FAMILY_NAME_WORDS: &[&str] = &[
+    "nachname",
+    "apellidos",
+    "apellido",
+    "cognome",
+    "sobrenome",
+    "achternaam",
+    "nazwisko",
+    "prijmeni",
+    "efternamn",
+    "efternavn",
+    "etternavn",
+    "sukunimi",
+    "vezeteknev",
+    "soyadi",
+    "επωνυμο",
+    "фамилия",
+];
+
 /// The region a header's language points to: the language with the most header names that
-/// hold one of its words, when at least two do and no other language has as many.
+/// hold one of its words (a family-name word counting twice), when they count two at least
+/// and no other language has as many.
 pub(crate) fn from_headers<S: AsRef<str>>(headers: &[S]) -> Option<RegionGuess> {
     let tidied: Vec<String> = headers.iter().map(|h| tidy(h.as_ref())).collect();
     let mut scores: Vec<(usize, &str, &str)> = HEADER_WORDS
@@ -168,8 +197,15 @@ pub(crate) fn from_headers<S: AsRef<str>>(headers: &[S]) -> Option<RegionGuess> 
         .map(|(region, language, words)| {
             let hits = tidied
                 .iter()
-                .filter(|h| h.split(' ').any(|w| words.contains(&w)))
-                .count();
+                .map(|h| {
+                    let mut found = h.split(' ').filter(|w| words.contains(w));
+                    match found.next() {
+                        Some(w) if FAMILY_NAME_WORDS.contains(&w) => 2,
+                        Some(_) => 1,
+                        None => 0,
+                    }
+                })
+                .sum();
             (hits, *region, *language)
         })
         .collect();
@@ -261,7 +297,25 @@ mod tests {
         );
         assert_eq!(region(&["Nome", "Sobrenome", "Celular"]).as_deref(), Some("BR"));
         assert_eq!(region(&["Nome", "Cognome", "Cellulare"]).as_deref(), Some("IT"));
+        // A family-name word alone names its language.
+        assert_eq!(
+            region(&["Nome", "Cognome", "Telefono", "Messaggio"]).as_deref(),
+            Some("IT")
+        );
         assert_eq!(region(&["姓", "名", "携帯電話"]).as_deref(), Some("JP"));
+        // A Dutch portal's lead export.
+        assert_eq!(
+            region(&[
+                "Datum",
+                "Naam",
+                "E-mailadres",
+                "Telefoonnummer",
+                "Woning",
+                "Bericht"
+            ])
+            .as_deref(),
+            Some("NL")
+        );
         let guess = from_headers(&["Voornaam", "Achternaam"]).unwrap();
         assert_eq!(guess.reason, "the headers are in Dutch");
     }
