@@ -698,6 +698,25 @@ fn mapping_suggestions_for_each_known_layout() {
 #[test]
 fn google_and_outlook_exports_in_other_languages_map_their_columns() {
     let label_of = |column| Target::LabelOf { column };
+    // Follow Up Boss: "Phone 1" beside its "Phone 1 - Type".
+    assert_eq!(
+        mapped(&[
+            "Email 1",
+            "Email 1 - Type",
+            "Phone 1",
+            "Phone 1 - Type",
+            "Phone 2",
+            "Phone 2 - Type"
+        ]),
+        [
+            extra_email(),
+            label_of(0),
+            Target::AdditionalPhone { label: None },
+            label_of(2),
+            Target::AdditionalPhone { label: None },
+            label_of(4)
+        ]
+    );
     // A Dutch portal's name and phone columns.
     assert_eq!(mapped(&["Naam", "Telefoonnummer"]), [Target::Name, phone(None)]);
     // Outlook's email type columns (SMTP, EX) in Italian, Dutch and Portuguese are no

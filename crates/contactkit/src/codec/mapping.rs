@@ -256,9 +256,16 @@ pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
                     }
                 }
                 _ => {
+                    // The value's column is "phone 2 value" (Google), else a bare "phone 2"
+                    // (Follow Up Boss's "Phone 2" beside its "Phone 2 - Type").
                     let value = tidied
                         .iter()
-                        .position(|o| numbered(o) == Some((kind, n, "value")));
+                        .position(|o| numbered(o) == Some((kind, n, "value")))
+                        .or_else(|| {
+                            tidied.iter().position(|o| {
+                                bare_numbered(o) == Some((kind, n)) && targets_point(&targets, o, &tidied)
+                            })
+                        });
                     if let Some(column) = value {
                         targets[i] = Target::LabelOf { column };
                     }
@@ -385,37 +392,39 @@ fn demote_extra_primaries(targets: &mut [Target], tidied: &[String]) {
     }
 }
 
+/// The names of email columns Google numbers (`E-mail 2 - Value`), tidied, in its languages.
+const NUMBERED_EMAIL: [&str; 12] = [
+    "e mail",
+    "email",
+    "correo electronico",
+    "correo",
+    "courriel",
+    "adresse e mail",
+    "e mail adresse",
+    "メール",
+    "電子メール",
+    "邮箱",
+    "电子邮件",
+    "эл почта",
+];
+/// The same for phone columns.
+const NUMBERED_PHONE: [&str; 11] = [
+    "phone",
+    "telefon",
+    "telefono",
+    "telephone",
+    "telefone",
+    "telefoon",
+    "電話",
+    "電話番号",
+    "电话",
+    "телефон",
+    "numero de telephone",
+];
 /// `("email" | "phone", n, "value" | "type" | "label")` for Google's numbered columns, in
 /// English and as Google writes them in other languages (`E-Mail 1 - Wert`, `Téléphone 1 -
 /// Libellé`, `電話番号 1 - 値`).
 fn numbered(t: &str) -> Option<(&'static str, u32, &'static str)> {
-    const EMAIL: [&str; 12] = [
-        "e mail",
-        "email",
-        "correo electronico",
-        "correo",
-        "courriel",
-        "adresse e mail",
-        "e mail adresse",
-        "メール",
-        "電子メール",
-        "邮箱",
-        "电子邮件",
-        "эл почта",
-    ];
-    const PHONE: [&str; 11] = [
-        "phone",
-        "telefon",
-        "telefono",
-        "telephone",
-        "telefone",
-        "telefoon",
-        "電話",
-        "電話番号",
-        "电话",
-        "телефон",
-        "numero de telephone",
-    ];
     const VALUE: [&str; 9] = [
         "value",
         "wert",
@@ -443,8 +452,7 @@ fn numbered(t: &str) -> Option<(&'static str, u32, &'static str)> {
         "тип",
     ];
     let (rest, part) = t.rsplit_once(' ')?;
-    let (kind, n) = rest.rsplit_once(' ')?;
-    let n: u32 = n.parse().ok()?;
+    let (kind, n) = bare_numbered(rest)?;
     let part = if VALUE.contains(&part) {
         "value"
     } else if LABEL.contains(&part) {
@@ -452,14 +460,30 @@ fn numbered(t: &str) -> Option<(&'static str, u32, &'static str)> {
     } else {
         return None;
     };
-    let kind = if EMAIL.contains(&kind) {
+    Some((kind, n, part))
+}
+
+/// `("email" | "phone", n)` for a numbered email or phone column's name without a part
+/// (`email 2`, `telefon 1`).
+fn bare_numbered(t: &str) -> Option<(&'static str, u32)> {
+    let (kind, n) = t.rsplit_once(' ')?;
+    let n: u32 = n.parse().ok()?;
+    let kind = if NUMBERED_EMAIL.contains(&kind) {
         "email"
-    } else if PHONE.contains(&kind) {
+    } else if NUMBERED_PHONE.contains(&kind) {
         "phone"
     } else {
         return None;
     };
-    Some((kind, n, part))
+    Some((kind, n))
+}
+
+/// Whether the column named `name` (tidied) is mapped to emails or phones.
+fn targets_point(targets: &[Target], name: &str, tidied: &[String]) -> bool {
+    tidied
+        .iter()
+        .position(|o| o == name)
+        .is_some_and(|column| targets[column].is_point())
 }
 
 /// The target a header suggests by itself (`raw` as written, `t` [`tidy`]ed), before the
