@@ -677,7 +677,9 @@ fn guess(raw: &str, t: &str) -> Target {
             key: "company".into(),
         },
         "created at" | "created" | "create date" | "createdate" | "date created" | "creation date"
-        | "created on" | "created date time" => Target::CreatedAt,
+        | "created on" | "created date time" | "created date" | "created time" | "create time"
+        | "date added" | "added on" | "add time" | "submit date" | "submit date utc" | "submitted at"
+        | "submission date" | "time submitted" | "lead date" | "lead created" => Target::CreatedAt,
         "last activity at" | "last activity" | "last activity date" | "last active at" => {
             Target::LastActivityAt
         }

@@ -180,10 +180,13 @@ pub(crate) fn format_number(n: f64) -> String {
 /// `T`, an offset written `+0200` or `+02:00`, seconds left out (HubSpot's
 /// `2023-10-02 14:05`), and Unix time in seconds or milliseconds. A time without a zone is
 /// read as UTC.
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+fn parse_time(text: &str, month_first: bool) -> Option<DateTime<Utc>> {
     let t = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
         return Some(at.with_timezone(&Utc));
+    }
+    if let Some(at) = parse_written_date(t, month_first) {
+        return Some(at);
     }
     // `2024-05-01T10:00` and `2024-05-01 10:00` alike.
     let spaced = match t.as_bytes().get(10) {
@@ -225,12 +228,78 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
-fn read_time(v: &Val) -> Result<DateTime<Utc>, Problem> {
-    parse_time(&v.text).ok_or_else(|| Problem {
+/// A date as people and spreadsheets write it, with a time or not: `05/21/2024`,
+/// `21.05.2024 14:30`, `5/1/2024 10:15am`, `2024/05/21`. A day above 12 tells day from month;
+/// otherwise dots and dashes are day-first, as everywhere they are written, and a slash is
+/// month-first when `month_first` (US numbers: an American file) and day-first elsewhere.
+/// The year has four digits; the time is UTC.
+fn parse_written_date(t: &str, month_first: bool) -> Option<DateTime<Utc>> {
+    let (date, clock) = match t.split_once(' ') {
+        Some((date, clock)) => (date, clock.trim()),
+        None => (t, ""),
+    };
+    let separator = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = date.split(separator).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let number = |s: &str| -> Option<u32> { s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok())? };
+    let (year, month, day) = if a.len() == 4 {
+        (number(a)?, number(b)?, number(c)?)
+    } else if c.len() == 4 {
+        let (a, b) = (number(a)?, number(b)?);
+        let (day, month) = if a > 12 || (b <= 12 && !(separator == '/' && month_first)) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        (number(c)?, month, day)
+    } else {
+        return None;
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let time = if clock.is_empty() {
+        chrono::NaiveTime::MIN
+    } else {
+        parse_clock(clock)?
+    };
+    Some(date.and_time(time).and_utc())
+}
+
+/// A time of day: `14:30`, `14:30:05`, `10:15am`, `10:15 PM`.
+fn parse_clock(text: &str) -> Option<chrono::NaiveTime> {
+    let lower = text.to_ascii_lowercase();
+    let (clock, afternoon) = match (lower.strip_suffix("pm"), lower.strip_suffix("am")) {
+        (Some(clock), _) => (clock.trim(), Some(true)),
+        (_, Some(clock)) => (clock.trim(), Some(false)),
+        _ => (lower.trim(), None),
+    };
+    let mut parts = clock.split(':');
+    let hour: u32 = parts.next()?.parse().ok()?;
+    let minute: u32 = parts.next()?.parse().ok()?;
+    let second: u32 = match parts.next() {
+        Some(s) => s.parse().ok()?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let hour = match afternoon {
+        Some(_) if hour == 0 || hour > 12 => return None,
+        Some(true) if hour < 12 => hour + 12,
+        Some(false) if hour == 12 => 0,
+        _ => hour,
+    };
+    chrono::NaiveTime::from_hms_opt(hour, minute, second)
+}
+
+fn read_time(v: &Val, month_first: bool) -> Result<DateTime<Utc>, Problem> {
+    parse_time(&v.text, month_first).ok_or_else(|| Problem {
         column: Some(v.column.clone()),
         value: v.text.clone(),
         reason: "not a time this import can read (ISO 8601 such as 2024-05-01T10:00:00Z or \
-                 2024-05-01, or 2024-05-01 10:00:00 UTC)"
+                 2024-05-01, 2024-05-01 10:00:00 UTC, or a date such as 21/05/2024 or \
+                 21.05.2024 14:30)"
             .into(),
     })
 }
@@ -606,8 +675,10 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
         }
     }
 
+    // A slash date is month-first in an American file.
+    let month_first = region.as_str() == "US";
     let mut time = |v: &Option<Val>| match v {
-        Some(v) if !v.text.trim().is_empty() => read_time(v).map_err(|p| dropped.push(p)).ok(),
+        Some(v) if !v.text.trim().is_empty() => read_time(v, month_first).map_err(|p| dropped.push(p)).ok(),
         _ => None,
     };
     let created_at = time(&c.created_at);
@@ -676,7 +747,7 @@ mod tests {
 
     #[test]
     fn times_are_read_in_the_forms_other_systems_export() {
-        let at = |t: &str| parse_time(t).map(|at| at.to_rfc3339());
+        let at = |t: &str| parse_time(t, true).map(|at| at.to_rfc3339());
         let chatwoot = Some("2024-03-01T12:34:56+00:00".to_owned());
         assert_eq!(at("2024-03-01 12:34:56 UTC"), chatwoot);
         assert_eq!(at("2024-03-01T12:34:56Z"), chatwoot);
@@ -689,9 +760,57 @@ mod tests {
             Some("2023-10-02T14:05:00+00:00".to_owned())
         );
         assert_eq!(at("2024-05-01"), Some("2024-05-01T00:00:00+00:00".to_owned()));
-        assert_eq!(at("01/05/2024"), None);
         assert_eq!(at("yesterday"), None);
         assert_eq!(at("12345"), None);
+    }
+
+    #[test]
+    fn dates_as_people_write_them_are_read_day_or_month_first() {
+        let at = |t: &str, month_first: bool| parse_time(t, month_first).map(|at| at.to_rfc3339());
+        let may_21 = Some("2024-05-21T00:00:00+00:00".to_owned());
+        // A day above 12 tells which is which, whatever the region.
+        assert_eq!(at("05/21/2024", false), may_21);
+        assert_eq!(at("21/05/2024", true), may_21);
+        assert_eq!(at("2024/05/21", false), may_21);
+        // Otherwise a slash is month-first in an American file, day-first elsewhere; dots
+        // and dashes are day-first everywhere.
+        assert_eq!(
+            at("01/05/2024", true),
+            Some("2024-01-05T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            at("01/05/2024", false),
+            Some("2024-05-01T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            at("01.05.2024 14:30", true),
+            Some("2024-05-01T14:30:00+00:00".to_owned())
+        );
+        assert_eq!(
+            at("01-06-2024", true),
+            Some("2024-06-01T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            at("5/1/2024 10:15am", true),
+            Some("2024-05-01T10:15:00+00:00".to_owned())
+        );
+        assert_eq!(
+            at("5/1/2024 12:05 AM", true),
+            Some("2024-05-01T00:05:00+00:00".to_owned())
+        );
+        assert_eq!(
+            at("5/1/2024 3:07:09 PM", true),
+            Some("2024-05-01T15:07:09+00:00".to_owned())
+        );
+        for bad in [
+            "13/13/2024",
+            "5/1/24",
+            "31/02/2024",
+            "5/1/2024 13:00pm",
+            "5/1/2024 noon",
+        ] {
+            assert_eq!(at(bad, true), None, "{bad}");
+        }
     }
 
     #[test]
