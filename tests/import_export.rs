@@ -1440,6 +1440,31 @@ fn pipedrive_api_answers_import_their_people_not_their_pagination() {
     }
 }
 
+/// A CRM's lead source mapped onto our source: a value that is one of our channels is the
+/// contact's source; any other (`Zillow`) is kept as the attribute `lead_source`, and the row
+/// imports with the import's source instead of being refused.
+#[test]
+fn a_lead_source_that_is_no_channel_of_ours_is_kept_as_an_attribute() {
+    let csv = "Name,Email,Lead Source\nEmily,emily@x.com,Zillow\nMia,mia@x.com,whatsapp\n";
+    let options = ImportOptions {
+        mapping: [("Lead Source".to_owned(), Target::Source)].into(),
+        ..ImportOptions::default()
+    };
+    let book = book();
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &options, go, None)
+        .unwrap();
+    assert_eq!((report.created, report.invalid), (2, 0), "{:?}", report.issues);
+    let people = contacts(&book);
+    assert_eq!(people[0].source, Source::Import);
+    assert_eq!(
+        people[0].attributes["lead_source"],
+        AttributeValue::Text("Zillow".into())
+    );
+    assert_eq!(people[1].source, Source::Whatsapp);
+    assert!(people[1].attributes.is_empty());
+}
+
 fn fresh_preview(csv: &str) -> ImportReport {
     book()
         .import_preview(csv.as_bytes(), &ImportOptions::default())

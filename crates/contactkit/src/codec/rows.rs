@@ -503,6 +503,9 @@ fn number_and_words(text: &str) -> (String, Option<String>) {
     (text.to_owned(), None)
 }
 
+/// The attribute that keeps a source column's value when it is none of our channels.
+const LEAD_SOURCE: &str = "lead_source";
+
 /// Validates a candidate with the core's rules; every problem of the row is reported.
 ///
 /// A bad email or phone does not sink a row that still has a name or another valid email or
@@ -640,11 +643,15 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
         }
     }
 
+    // A lead source that is none of our channels (`Zillow`, `Open House`) is what the
+    // column's owner meant to keep: it stays, as the attribute `lead_source`, and the contact
+    // gets the import's source.
+    let mut lead_source = None;
     let source = match &c.source {
         Some(v) if !v.text.trim().is_empty() => match v.text.parse::<Source>() {
             Ok(s) => Some(s),
-            Err(e) => {
-                problems.push(problem(&v.column, e));
+            Err(_) => {
+                lead_source = Some(v.text.trim().to_owned());
                 None
             }
         },
@@ -662,6 +669,9 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     };
 
     let mut attributes = Attributes::new();
+    if let Some(text) = lead_source {
+        attributes.insert(LEAD_SOURCE.to_owned(), AttributeValue::Text(text));
+    }
     for (key, value, column) in c.attributes {
         let value = match value {
             AttrIn::Typed(v) => v,
