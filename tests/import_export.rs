@@ -3151,7 +3151,9 @@ fn json_of_other_systems_imports_through_the_mapping_of_its_keys() {
         r#"{"data": {"people": [{"id": "7c1", "name": {"firstName": "Chloé", "lastName": "Martin"},
             "emails": {"primaryEmail": "chloe@twenty.example", "additionalEmails": ["c.martin@work.example"]},
             "phones": {"primaryPhoneNumber": "612345678", "primaryPhoneCountryCode": "FR",
-                       "primaryPhoneCallingCode": "+33", "additionalPhones": []},
+                       "primaryPhoneCallingCode": "+33",
+                       "additionalPhones": [{"number": "142685300", "countryCode": "FR", "callingCode": "+33"},
+                                            {"number": "30 1234567", "callingCode": "+49"}]},
             "createdBy": {"source": "MANUAL", "name": "Tim"}, "city": "Paris"}]},
             "totalCount": 1}"#,
         r#"{"connections": [{"resourceName": "people/c1", "etag": "%EgU=",
@@ -3183,7 +3185,15 @@ fn json_of_other_systems_imports_through_the_mapping_of_its_keys() {
         emails(chloe),
         [("chloe@twenty.example", None), ("c.martin@work.example", None)]
     );
-    assert_eq!(phones(chloe), [("+33612345678", None)]);
+    // Additional phones take their own country, given as a code or as a calling code.
+    assert_eq!(
+        phones(chloe),
+        [
+            ("+33612345678", None),
+            ("+33142685300", None),
+            ("+49301234567", None)
+        ]
+    );
     let dana = named(&all, "Dana Kim");
     assert_eq!(
         emails(dana),

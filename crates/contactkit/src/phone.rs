@@ -43,6 +43,22 @@ impl PhoneRegion {
         self.0.as_region_str().as_str().to_owned()
     }
 
+    /// The main region of a country calling code written `+33`, `33` or `0033`.
+    ///
+    /// # Examples
+    /// ```
+    /// use contactkit::PhoneRegion;
+    /// assert_eq!(PhoneRegion::of_calling_code("+33").map(|r| r.as_str()).as_deref(), Some("FR"));
+    /// assert_eq!(PhoneRegion::of_calling_code("1").map(|r| r.as_str()).as_deref(), Some("US"));
+    /// assert_eq!(PhoneRegion::of_calling_code("+999"), None);
+    /// ```
+    pub fn of_calling_code(code: &str) -> Option<PhoneRegion> {
+        let digits = code.trim().trim_start_matches('+').trim_start_matches("00");
+        let code: i32 = digits.parse().ok()?;
+        let region = PHONE_NUMBER_UTIL.get_region_for_country_code(code)?;
+        PhoneRegion::new(region.as_region_str().as_str()).ok()
+    }
+
     /// The country calling code of the region (`33` for France, `1` for the United States).
     ///
     /// # Examples

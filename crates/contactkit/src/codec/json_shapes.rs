@@ -27,6 +27,7 @@ use crate::codec::sources::{
 };
 use crate::contact::AttributeValue;
 use crate::error::Result;
+use crate::phone::{Phone, PhoneRegion};
 
 /// Keys whose object holds custom attributes.
 const ATTRIBUTE_KEYS: [&str; 5] = [
@@ -437,6 +438,19 @@ fn point_or_object(object: &Map<String, Value>, path: &[&str], column: &str, out
         })
     };
     if let Some(value) = find(&VALUE_KEYS) {
+        // Twenty's `{"number": "142685300", "countryCode": "FR", "callingCode": "+33"}`: a
+        // national number beside its country is that country's.
+        let country = find(&["country code"])
+            .and_then(|code| PhoneRegion::new(&code).ok())
+            .or_else(|| {
+                find(&["calling code", "dial code"]).and_then(|code| PhoneRegion::of_calling_code(&code))
+            });
+        let value = match country {
+            Some(region) if !value.trim_start().starts_with('+') => Phone::parse(&value, region)
+                .map(|phone| phone.as_str().to_owned())
+                .unwrap_or(value),
+            _ => value,
+        };
         let header = header_of(path, true);
         if let Some(label) = find(&LABEL_KEYS) {
             out.push(Leaf {
