@@ -1401,6 +1401,19 @@ fn phones_in_a_spreadsheets_scientific_notation_are_read_or_reported_as_rounded(
     assert_eq!(phones(&people[1]), [("+14155550142", None)]);
 }
 
+/// A Mexican mobile in the form WhatsApp and Meta's lead forms still write (`+52 1 ...`,
+/// which libphonenumber holds invalid) imports as the number without the `1`.
+#[test]
+fn a_mexican_mobile_with_the_old_1_imports_without_it() {
+    let book = book();
+    let csv = "full_name,phone_number\nLuis Ortega,+5215512345678\n";
+    let report = book
+        .import_commit(&api(), csv.as_bytes(), &ImportOptions::default(), go, None)
+        .unwrap();
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    assert_eq!(phones(&contacts(&book)[0]), [("+525512345678", None)]);
+}
+
 /// A vCard file says nothing of its language, but its own numbers can: most written with a
 /// country code are German and its national ones are valid German numbers.
 #[test]

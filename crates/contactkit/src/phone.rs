@@ -109,8 +109,7 @@ pub struct Phone(String);
 
 impl Phone {
     /// Parses `text` in any common notation (international, national with trunk prefix, IDD
-    /// prefixes, `00` as an international prefix whatever the region dials, Mexican mobiles with
-    /// the `1` after `+52` that WhatsApp still writes, `tel:` URIs, extensions, full-width digits, vanity letters); a number without a
+    /// prefixes, `00` as an international prefix whatever the region dials, `tel:` URIs, extensions, full-width digits, vanity letters); a number without a
     /// country code is read as a number of `default_region`. Extensions are dropped from the
     /// E.164 value (the original text keeps them).
     ///
@@ -132,19 +131,10 @@ impl Phone {
             Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit() && c != '0') => format!("+{rest}"),
             _ => trimmed.to_owned(),
         };
-        // Mexico dropped the `1` of mobile numbers after +52 in 2019, but WhatsApp and Meta's
-        // lead forms still write `+52 1 55 1234 5678`: the number is the one without it.
-        let digits = phone_digits(&international);
-        let mexican = international.starts_with('+') && digits.len() == 13 && digits.starts_with("521");
-        let retry = if mexican {
-            format!("+52{}", &digits[3..])
-        } else {
-            international
-        };
-        if retry == trimmed {
+        if international == trimmed {
             return first;
         }
-        Phone::parse_in(text, &retry, default_region).or(first)
+        Phone::parse_in(text, &international, default_region).or(first)
     }
 
     fn parse_in(text: &str, trimmed: &str, default_region: PhoneRegion) -> Result<Phone> {
@@ -205,6 +195,17 @@ impl Phone {
     pub fn digits(&self) -> &str {
         self.0.trim_start_matches('+')
     }
+}
+
+/// A Mexican mobile as written before 2019, `+52 1 55 1234 5678` (as WhatsApp and Meta's
+/// lead forms still write it), without its `1`: `+525512345678`. libphonenumber holds the
+/// old form invalid, and so does [`Phone::parse`]; an import reads it through this.
+pub(crate) fn without_old_mexican_mobile_one(text: &str) -> Option<String> {
+    let t = text.trim();
+    let international = t.starts_with('+') || t.starts_with("00");
+    let digits = phone_digits(t);
+    let digits = digits.strip_prefix("00").unwrap_or(&digits);
+    (international && digits.len() == 13 && digits.starts_with("521")).then(|| format!("+52{}", &digits[3..]))
 }
 
 /// The region of a valid number written with its country code (`+49 170 1234567`, `0049 ...`),
@@ -348,19 +349,18 @@ mod tests {
     #[test]
     fn a_mexican_mobile_written_with_the_old_1_is_the_number_without_it() {
         let us = PhoneRegion::default();
-        for text in [
-            "+5215512345678",
-            "p:+5215512345678",
-            "+52 1 55 1234 5678",
-            "00 52 1 55 1234 5678",
-        ] {
-            let phone = Phone::parse(text.trim_start_matches("p:"), us).unwrap();
-            assert_eq!(phone.as_str(), "+525512345678", "{text}");
+        for text in ["+5215512345678", "+52 1 55 1234 5678", "00 52 1 55 1234 5678"] {
+            // libphonenumber (and so the strict parse) holds the old form invalid.
+            assert!(Phone::parse(text, us).is_err(), "{text}");
+            let without = without_old_mexican_mobile_one(text).unwrap();
+            assert_eq!(
+                Phone::parse(&without, us).unwrap().as_str(),
+                "+525512345678",
+                "{text}"
+            );
         }
-        assert_eq!(
-            Phone::parse("+52 55 1234 5678", us).unwrap().as_str(),
-            "+525512345678"
-        );
+        assert_eq!(without_old_mexican_mobile_one("+52 55 1234 5678"), None);
+        assert_eq!(without_old_mexican_mobile_one("1 55 1234 5678 90"), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::contact::{
 };
 use crate::email::Email;
 use crate::error::{Error, Field};
-use crate::phone::{Phone, PhoneRegion};
+use crate::phone::{Phone, PhoneRegion, without_old_mexican_mobile_one};
 use crate::store::PointRecord;
 use crate::tag::TagName;
 
@@ -544,7 +544,12 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     let mut primary_kept = false;
     for (i, p) in phone_vals.iter().enumerate() {
         let label = valid_label(p.label.as_deref()).map_err(|e| problem(&p.value.column, e));
-        match (Phone::parse(&p.value.text, region), label) {
+        let parsed = Phone::parse(&p.value.text, region).or_else(|err| {
+            without_old_mexican_mobile_one(&p.value.text)
+                .and_then(|text| Phone::parse(&text, region).ok())
+                .ok_or(err)
+        });
+        match (parsed, label) {
             (Ok(phone), Ok(label)) => push_point(
                 &mut phones,
                 PointRecord {
