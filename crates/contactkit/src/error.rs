@@ -35,6 +35,8 @@ pub enum Field {
     IdempotencyKey,
     /// A messaging channel or a sender's identity on it.
     Channel,
+    /// The target of an import's column mapping (`phone:mobile`, `attribute:budget`).
+    Mapping,
 }
 
 impl Field {
@@ -59,6 +61,7 @@ impl Field {
             Field::Query => "query",
             Field::IdempotencyKey => "idempotency_key",
             Field::Channel => "channel",
+            Field::Mapping => "mapping",
         }
     }
 }

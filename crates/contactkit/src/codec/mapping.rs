@@ -107,7 +107,8 @@ impl std::str::FromStr for Target {
     /// use contactkit::Target;
     /// assert_eq!("phone:mobile".parse::<Target>()?, Target::Phone { label: Some("mobile".into()) });
     /// assert_eq!("attribute:budget".parse::<Target>()?, Target::Attribute { key: "budget".into() });
-    /// assert!("phne".parse::<Target>().is_err());
+    /// let err = "phne".parse::<Target>().unwrap_err();
+    /// assert!(matches!(err, contactkit::Error::Invalid { field: contactkit::Field::Mapping, .. }));
     /// # Ok::<(), contactkit::Error>(())
     /// ```
     fn from_str(text: &str) -> Result<Target> {
@@ -134,11 +135,11 @@ impl std::str::FromStr for Target {
             "last_activity_at" => Target::LastActivityAt,
             "attribute" => match arg {
                 Some(key) => Target::Attribute { key },
-                None => return Err(Error::invalid(Field::Attribute, text, "write attribute:KEY")),
+                None => return Err(Error::invalid(Field::Mapping, text, "write attribute:KEY")),
             },
             _ => {
                 return Err(Error::invalid(
-                    Field::Attribute,
+                    Field::Mapping,
                     text,
                     "expected a field: name, first_name, middle_name, last_name, email, phone, \
                      additional_email, additional_phone, additional_emails, additional_phones, tags, \
