@@ -19,6 +19,15 @@ use crate::error::{Error, Field, Result};
 pub struct PhoneRegion(Region);
 
 impl PhoneRegion {
+    /// The United States, libphonenumber's customary default.
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(contactkit::PhoneRegion::US, contactkit::PhoneRegion::new("us")?);
+    /// # Ok::<(), contactkit::Error>(())
+    /// ```
+    pub const US: PhoneRegion = PhoneRegion(Region::US);
+
     /// Parses a region code, case-insensitively.
     ///
     /// # Errors
@@ -76,7 +85,7 @@ impl PhoneRegion {
 impl Default for PhoneRegion {
     /// `US`, libphonenumber's customary default.
     fn default() -> Self {
-        PhoneRegion(Region::US)
+        PhoneRegion::US
     }
 }
 

@@ -178,6 +178,12 @@ struct CheckedRow {
     bytes_done: u64,
 }
 
+/// The region national numbers are read in: the one the caller gave, else the one guessed
+/// from the file, else the book's.
+fn region_in_use(given: Option<PhoneRegion>, guess: Option<&RegionGuess>, book: PhoneRegion) -> PhoneRegion {
+    given.or_else(|| guess.map(|g| g.region)).unwrap_or(book)
+}
+
 fn check(rows: Vec<PendingRow>, region: PhoneRegion) -> Vec<CheckedRow> {
     rows.into_iter()
         .map(|p| CheckedRow {
@@ -528,12 +534,7 @@ impl Book {
         let guess: Arc<OnceLock<RegionGuess>> = Arc::new(OnceLock::new());
         let region_of_rows = {
             let guess = Arc::clone(&guess);
-            move || {
-                options
-                    .default_region
-                    .or_else(|| guess.get().map(|g| g.region))
-                    .unwrap_or(book_region)
-            }
+            move || region_in_use(options.default_region, guess.get(), book_region)
         };
         let mut run = Run {
             mode,
@@ -570,7 +571,7 @@ impl Book {
                     keep_cells,
                     decoded.encoding.name(),
                     intake_guess,
-                    book_region,
+                    options.default_region.is_none().then_some(book_region),
                 );
                 let read = match format {
                     ImportFormat::Csv => sources::csv(decoded, options, &mut intake),
@@ -600,13 +601,8 @@ impl Book {
         run.report.mapping = layout.mapping;
         run.report.unmapped = layout.unmapped;
         run.report.ragged = layout.ragged;
-        if options.default_region.is_none() {
-            run.report.region_guess = guess.get().cloned();
-        }
-        run.report.default_region = options
-            .default_region
-            .or_else(|| run.report.region_guess.as_ref().map(|g| g.region))
-            .unwrap_or(book_region);
+        run.report.region_guess = guess.get().cloned();
+        run.report.default_region = region_in_use(options.default_region, guess.get(), book_region);
         if let Some(mut errors) = run.errors.take() {
             errors.finish()?;
         }

@@ -76,8 +76,9 @@ pub(crate) struct Intake {
     guess: Arc<OnceLock<RegionGuess>>,
     /// The input's encoding (WHATWG name), the guess of a file whose header says nothing.
     encoding: &'static str,
-    /// The book's default region, which a guess from the file's numbers must do better than.
-    book_region: PhoneRegion,
+    /// The book's default region, which a guess from the file's numbers must do better
+    /// than; none when the caller gave the region, and nothing is guessed.
+    guess_against: Option<PhoneRegion>,
 }
 
 impl Intake {
@@ -86,7 +87,7 @@ impl Intake {
         keep_cells: bool,
         encoding: &'static str,
         guess: Arc<OnceLock<RegionGuess>>,
-        book_region: PhoneRegion,
+        guess_against: Option<PhoneRegion>,
     ) -> Self {
         Intake {
             layout: Layout::default(),
@@ -96,13 +97,16 @@ impl Intake {
             to,
             guess,
             encoding,
-            book_region,
+            guess_against,
         }
     }
 
     /// Guesses the default region from the file's header (see [`region_guess`]); without a
     /// guess from it, the encoding's or the first rows' numbers' is taken when they go.
     pub(crate) fn guess_region_from_headers<S: AsRef<str>>(&mut self, headers: &[S]) {
+        if self.guess_against.is_none() {
+            return;
+        }
         if let Some(guess) = region_guess::from_headers(headers) {
             // Only the first guess counts; the rows already sent were read in it.
             let _ = self.guess.set(guess);
@@ -183,13 +187,15 @@ impl Intake {
     }
 
     fn send(&mut self) -> Result<()> {
-        if self.guess.get().is_none() {
+        if let Some(book) = self.guess_against
+            && self.guess.get().is_none()
+        {
             let numbers = self.pending.iter().flat_map(|row| match &row.incoming {
                 Incoming::Row(Ok(c)) => c.phones.iter().map(|p| p.value.text.as_str()).collect(),
                 _ => Vec::new(),
             });
             if let Some(guess) = region_guess::from_encoding(self.encoding)
-                .or_else(|| region_guess::from_numbers(numbers, self.book_region))
+                .or_else(|| region_guess::from_numbers(numbers, book))
             {
                 let _ = self.guess.set(guess);
             }

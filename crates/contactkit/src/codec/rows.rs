@@ -691,7 +691,7 @@ pub(crate) fn validate(c: Candidate, region: PhoneRegion) -> Result<(Valid, Vec<
     }
 
     // A slash date is month-first in an American file.
-    let month_first = region.as_str() == "US";
+    let month_first = region == PhoneRegion::US;
     let mut time = |v: &Option<Val>| match v {
         Some(v) if !v.text.trim().is_empty() => read_time(v, month_first).map_err(|p| dropped.push(p)).ok(),
         _ => None,
