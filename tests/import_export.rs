@@ -2617,6 +2617,64 @@ fn imported_contacts_keep_their_import_history_through_later_changes() {
     assert!(fields(merged.id).contains_key("name"));
 }
 
+/// Files of families a probe found problems in (tests/fixtures/families): each imports as a
+/// careful user expects it to.
+#[test]
+fn probed_families_import_their_regions_dates_labels_and_people() {
+    let options = ImportOptions::default();
+    let (book, report) = commit_family("outlook_pt_br_cp1252.csv", &options);
+    assert_eq!(report.default_region.as_str(), "BR");
+    let all = contacts(&book);
+    assert_eq!(phones(named(&all, "Antônio Araújo")), [("+553132221111", None)]);
+    assert_eq!(
+        phones(named(&all, "João Conceição")),
+        [("+5511912345678", Some("mobile")), ("+551134567890", None)]
+    );
+
+    let (book, report) = commit_family("excel_de_semicolon_cp1252.csv", &options);
+    assert_eq!((report.default_region.as_str(), report.created), ("DE".into(), 4));
+    let rounded: Vec<&str> = report.issues.iter().map(|i| i.value.as_str()).collect();
+    assert_eq!(rounded, ["4,91511E+11", "4,9176123456E+11"]);
+    let all = contacts(&book);
+    assert_eq!(
+        phones(named(&all, "Uwe Schröder")),
+        [("+493012345678", None), ("+491701234567", Some("mobile"))]
+    );
+
+    let (book, report) = commit_family("pipedrive_api_persons.json", &options);
+    assert_eq!((report.rows_read, report.created), (2, 2));
+    let all = contacts(&book);
+    let rosa = named(&all, "Rosa Diaz");
+    assert_eq!(
+        phones(rosa),
+        [("+17185550123", Some("mobile")), ("+17185550199", Some("work"))]
+    );
+    assert_eq!(rosa.created_at.to_rfc3339(), "2024-04-01T10:00:00+00:00");
+
+    let (book, _) = commit_family("followupboss_people.csv", &options);
+    let all = contacts(&book);
+    let jennifer = named(&all, "Jennifer Walsh");
+    assert_eq!(
+        emails(jennifer),
+        [
+            ("jen.walsh@gmail.com", Some("personal")),
+            ("jwalsh@acme-corp.com", Some("work"))
+        ]
+    );
+    assert_eq!(
+        phones(jennifer),
+        [("+16025550134", Some("mobile")), ("+16025550177", Some("work"))]
+    );
+
+    let (book, report) = commit_family("nokia_latin1_qp.vcf", &options);
+    assert_eq!(report.default_region.as_str(), "NO");
+    let all = contacts(&book);
+    assert_eq!(
+        phones(named(&all, "Åse Sørensen")),
+        [("+4740123456", Some("mobile")), ("+4722123456", Some("home"))]
+    );
+}
+
 /// A hand-written file in the layout of another product's export (tests/fixtures/families).
 fn commit_family(name: &str, options: &ImportOptions) -> (Book, ImportReport) {
     commit_test_fixture("families", name, options)
