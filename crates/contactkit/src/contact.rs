@@ -258,6 +258,16 @@ impl<'de> Deserialize<'de> for AttributeValue {
     }
 }
 
+/// An integer of this magnitude as a number when an `f64` holds it exactly (compared as an
+/// integer: 2^53 + 1 rounds to 2^53 as a float), else as its digits.
+fn whole_number(magnitude: u64, value: f64, digits: impl FnOnce() -> String) -> AttributeValue {
+    if magnitude <= 1 << 53 {
+        AttributeValue::Number(value)
+    } else {
+        AttributeValue::Text(digits())
+    }
+}
+
 /// Reads an attribute value from a JSON scalar (see [`AttributeValue`]).
 struct AttributeVisitor;
 
@@ -271,18 +281,10 @@ impl serde::de::Visitor<'_> for AttributeVisitor {
         Ok(AttributeValue::Bool(v))
     }
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<AttributeValue, E> {
-        Ok(if (v as f64).abs() <= EXACT_WHOLE {
-            AttributeValue::Number(v as f64)
-        } else {
-            AttributeValue::Text(v.to_string())
-        })
+        Ok(whole_number(v.unsigned_abs(), v as f64, || v.to_string()))
     }
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<AttributeValue, E> {
-        Ok(if v as f64 <= EXACT_WHOLE {
-            AttributeValue::Number(v as f64)
-        } else {
-            AttributeValue::Text(v.to_string())
-        })
+        Ok(whole_number(v, v as f64, || v.to_string()))
     }
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<AttributeValue, E> {
         Ok(AttributeValue::Number(v))
@@ -749,6 +751,23 @@ pub(crate) fn valid_label(label: Option<&str>) -> Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_a_float_holds_exactly_are_numbers_and_others_their_digits() {
+        let read = |json: &str| serde_json::from_str::<AttributeValue>(json).unwrap();
+        assert_eq!(
+            read("9007199254740992"),
+            AttributeValue::Number(9_007_199_254_740_992.0)
+        );
+        assert_eq!(
+            read("9007199254740993"),
+            AttributeValue::Text("9007199254740993".into())
+        );
+        assert_eq!(
+            read("-9007199254740993"),
+            AttributeValue::Text("-9007199254740993".into())
+        );
+    }
 
     #[test]
     fn names_are_tidied_and_required() {

@@ -118,9 +118,10 @@ pub struct Phone(String);
 
 impl Phone {
     /// Parses `text` in any common notation (international, national with trunk prefix, IDD
-    /// prefixes, `00` as an international prefix whatever the region dials, `tel:` URIs, extensions, full-width digits, vanity letters); a number without a
-    /// country code is read as a number of `default_region`. Extensions are dropped from the
-    /// E.164 value (the original text keeps them).
+    /// prefixes, `00` as an international prefix whatever the region dials, `tel:` URIs,
+    /// extensions, full-width digits, vanity letters); a number without a country code is read
+    /// as a number of `default_region`. Extensions are dropped from the E.164 value (the
+    /// original text keeps them).
     ///
     /// # Errors
     /// [`Error::Invalid`] on [`Field::Phone`] when the text is not a phone number, or is one
@@ -136,14 +137,10 @@ impl Phone {
         }
         // `00` is the international prefix of most of the world, though not of the default
         // region's (the US dials 011): `0034 91 587 87 87` is a Spanish number there too.
-        let international = match trimmed.strip_prefix("00").map(str::trim_start) {
-            Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit() && c != '0') => format!("+{rest}"),
-            _ => trimmed.to_owned(),
-        };
-        if international == trimmed {
-            return first;
+        match plus_for_double_zero(trimmed) {
+            Some(international) => Phone::parse_in(text, &international, default_region).or(first),
+            None => first,
         }
-        Phone::parse_in(text, &international, default_region).or(first)
     }
 
     fn parse_in(text: &str, trimmed: &str, default_region: PhoneRegion) -> Result<Phone> {
@@ -206,6 +203,14 @@ impl Phone {
     }
 }
 
+/// `text` (trimmed) with its leading `00` international prefix written `+` (`0034 91 ...` →
+/// `+34 91 ...`); none when it does not start with `00` and a country code's first digit.
+fn plus_for_double_zero(text: &str) -> Option<String> {
+    let rest = text.strip_prefix("00")?.trim_start();
+    rest.starts_with(|c: char| c.is_ascii_digit() && c != '0')
+        .then(|| format!("+{rest}"))
+}
+
 /// A Mexican mobile as written before 2019, `+52 1 55 1234 5678` (as WhatsApp and Meta's
 /// lead forms still write it), without its `1`: `+525512345678`. libphonenumber holds the
 /// old form invalid, and so does [`Phone::parse`]; an import reads it through this.
@@ -221,8 +226,8 @@ pub(crate) fn without_old_mexican_mobile_one(text: &str) -> Option<String> {
 /// and its calling code; none for a national number or an invalid one.
 pub(crate) fn region_of_international(text: &str) -> Option<(PhoneRegion, u32)> {
     let t = text.trim();
-    let international = match t.strip_prefix("00") {
-        Some(rest) => format!("+{rest}"),
+    let international = match plus_for_double_zero(t) {
+        Some(international) => international,
         None if t.starts_with('+') => t.to_owned(),
         None => return None,
     };

@@ -190,10 +190,14 @@ impl Intake {
         if let Some(book) = self.guess_against
             && self.guess.get().is_none()
         {
-            let numbers = self.pending.iter().flat_map(|row| match &row.incoming {
-                Incoming::Row(Ok(c)) => c.phones.iter().map(|p| p.value.text.as_str()).collect(),
-                _ => Vec::new(),
-            });
+            let numbers = self
+                .pending
+                .iter()
+                .filter_map(|row| match &row.incoming {
+                    Incoming::Row(Ok(c)) => Some(c),
+                    _ => None,
+                })
+                .flat_map(|c| c.phones.iter().map(|p| p.value.text.as_str()));
             if let Some(guess) = region_guess::from_encoding(self.encoding)
                 .or_else(|| region_guess::from_numbers(numbers, book))
             {

@@ -263,8 +263,8 @@ pub fn suggest_mapping<S: AsRef<str>>(headers: &[S]) -> Vec<ColumnMapping> {
                         .iter()
                         .position(|o| numbered(o) == Some((kind, n, "value")))
                         .or_else(|| {
-                            tidied.iter().position(|o| {
-                                bare_numbered(o) == Some((kind, n)) && targets_point(&targets, o, &tidied)
+                            (0..tidied.len()).find(|&o| {
+                                bare_numbered(&tidied[o]) == Some((kind, n)) && targets[o].is_point()
                             })
                         });
                     if let Some(column) = value {
@@ -477,14 +477,6 @@ fn bare_numbered(t: &str) -> Option<(&'static str, u32)> {
         return None;
     };
     Some((kind, n))
-}
-
-/// Whether the column named `name` (tidied) is mapped to emails or phones.
-fn targets_point(targets: &[Target], name: &str, tidied: &[String]) -> bool {
-    tidied
-        .iter()
-        .position(|o| o == name)
-        .is_some_and(|column| targets[column].is_point())
 }
 
 /// The target a header suggests by itself (`raw` as written, `t` [`tidy`]ed), before the
